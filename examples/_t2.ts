@@ -1,0 +1,10 @@
+import { gradcheck, hvpcheck } from '@gradus/autodiff/testing';
+import { crossEntropy, batchnorm, dropout, hinge } from '@gradus/autodiff';
+console.log(gradcheck((x, W) => x.matMul(W).tanh().sum({axis: 1}), [[[1, 2], [3, -1]], [[0.1, 0.2, 0.3], [-0.2, 0.5, 0.1]]]).message);
+console.log(gradcheck((x, y) => crossEntropy(x, y).mean(), [[[1, 2, 0.5], [3, -1, 0.2]], { value: [2, 0], dtype: 'i32' }]).message);
+console.log(gradcheck((x, y) => hinge(x, y).mean(), [[[1, 2, 0.5], [3, -1, 0.2]], { value: [2, 0], dtype: 'i32' }]).message);
+console.log(gradcheck((x, g, b) => batchnorm(x, g, b).square().sum(), [[[1, 2, 0.5], [3, -1, 0.2], [0.3, 0.1, -2]], [1, 2, 3], [0.1, 0.2, 0.3]]).message);
+console.log(gradcheck((x) => dropout(x, 0.5).square().sum(), [[[1, 2, 0.5], [3, -1, 0.2]]]).message);
+console.log(gradcheck((x) => x.softmax().max({axis: 1}).sum().add(x.logsumexp()), [[[1, 2, 0.5], [3, -1, 0.2]]]).message);
+console.log(hvpcheck((x) => x.softmax().pow(3).sum().add(x.exp().log().sin().sum()), [[[1, 2, 0.5], [3, -1, 0.2]]]).message);
+console.log(hvpcheck((x, W) => x.matMul(W).tanh().sum(), [[[1, 2], [3, -1]], [[0.1, 0.2, 0.3], [-0.2, 0.5, 0.1]]]).message);

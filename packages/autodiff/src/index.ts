@@ -1,0 +1,15 @@
+export * from './composites.js';
+export * from './diagnostic.js';
+export * from './dtype.js';
+export * from './grad.js';
+export * from './graph.js';
+export * from './init.js';
+export * from './interpreter.js';
+export * from './node.js';
+export type { ArgInfo, EvalContext, Inferred, OpDef, VjpContext, VjpThunk } from './op.js';
+export { defineOp } from './op.js';
+export * from './ops/index.js';
+export * from './random.js';
+export * from './shape.js';
+export * from './tensor.js';
+export * from './value.js';

@@ -1,0 +1,86 @@
+import type { DType } from '../dtype.js';
+import type { AttrValue } from '../node.js';
+import { defineOp, shapeError } from '../op.js';
+import { type Dim, formatShape, symbolicSize } from '../shape.js';
+
+export interface LeafAttrs {
+  readonly [k: string]: AttrValue;
+  readonly name: string;
+  readonly shape: readonly Dim[];
+  readonly dtype: DType;
+}
+
+function fromAttrs(op: string) {
+  return (_: unknown, a: { readonly shape: readonly Dim[]; readonly dtype: DType }) => {
+    for (const d of a.shape) {
+      if (typeof d === 'number' ? !Number.isInteger(d) || d < 0 : d.length === 0) {
+        throw shapeError('E0311', op, `bad dimension ${JSON.stringify(d)} in ${formatShape(a.shape)}`);
+      }
+    }
+    return { shape: a.shape, dtype: a.dtype };
+  };
+}
+
+/** Leaves take their values from outside (feeds, persistent buffers); the interpreter supplies them. */
+function suppliedByCaller(op: string): () => Float64Array {
+  return () => {
+    throw new Error(`internal: ${op} is evaluated by the interpreter from its feeds`);
+  };
+}
+
+/** Data fed at run time, bound by name. */
+export const Input = defineOp<LeafAttrs>({
+  name: 'Input',
+  arity: 0,
+  doc: 'a named run-time input',
+  leaf: true,
+  infer: fromAttrs('Input'),
+  evaluate: suppliedByCaller('Input'),
+});
+
+/** A persistent named tensor: a trainable param (`kind: 'param'`) or state such as running means. */
+export const Variable = defineOp<LeafAttrs & { readonly kind: 'param' | 'state'; readonly init: AttrValue }>({
+  name: 'Variable',
+  arity: 0,
+  doc: 'a named persistent tensor (param or state)',
+  leaf: true,
+  infer: fromAttrs('Variable'),
+  evaluate: suppliedByCaller('Variable'),
+});
+
+export const Const = defineOp<{
+  readonly value: readonly number[];
+  readonly shape: readonly Dim[];
+  readonly dtype: DType;
+}>({
+  name: 'Const',
+  arity: 0,
+  doc: 'a literal tensor',
+  leaf: true,
+  infer: (_, { value, shape, dtype }) => {
+    const { n, syms } = symbolicSize(shape);
+    if (syms.length > 0 || n !== value.length) {
+      throw shapeError('E0312', 'Const', `${value.length} values do not fill shape ${formatShape(shape)}`);
+    }
+    return { shape, dtype };
+  },
+  evaluate: (_, { value }) => Float64Array.from(value),
+});
+
+/** The number of elements of a (possibly symbolic) shape, as a scalar: `mean` over `N` divides by it. */
+export const Size = defineOp<{ readonly dims: readonly Dim[]; readonly dtype: DType }>({
+  name: 'Size',
+  arity: 0,
+  doc: 'product of dims, known when data arrives',
+  leaf: true,
+  infer: (_, { dtype }) => ({ shape: [], dtype }),
+  evaluate: (_, { dims }, ctx) => {
+    let n = 1;
+    for (const d of dims) {
+      const v = typeof d === 'number' ? d : ctx.dims[d];
+      if (v === undefined) throw new Error(`internal: dim ${d} is unbound`);
+      n *= v;
+    }
+    return Float64Array.of(n);
+  },
+});

@@ -1,0 +1,21 @@
+import { fileURLToPath } from 'node:url';
+import { defineConfig } from 'vitest/config';
+
+const src = (p: string) => fileURLToPath(new URL(`./packages/${p}`, import.meta.url));
+
+export default defineConfig({
+  resolve: {
+    // Tests run against the sources, so no build is needed first; order matters (longest first).
+    alias: [
+      { find: '@gradus/autodiff/testing', replacement: src('autodiff/src/testing/index.ts') },
+      { find: '@gradus/autodiff', replacement: src('autodiff/src/index.ts') },
+      { find: '@gradus/backends', replacement: src('backends/src/index.ts') },
+      { find: '@gradus/optim', replacement: src('optim/src/index.ts') },
+      { find: '@gradus/dsl', replacement: src('dsl/src/index.ts') },
+    ],
+  },
+  test: {
+    include: ['packages/*/src/**/*.test.ts', 'test/**/*.test.ts'],
+    testTimeout: 60_000,
+  },
+});
