@@ -243,6 +243,10 @@ export class Value {
   logsumexp(opts: AxisOptions = {}): Value {
     return C.logsumexp(this, opts);
   }
+  /** Per-example cross-entropy of these logits against integer `labels`. */
+  crossEntropy(labels: Value): Value {
+    return C.crossEntropy(this, labels);
+  }
   softmax(axis = -1): Value {
     return C.softmax(this, axis);
   }

@@ -1,8 +1,8 @@
 import { type DType, isFloat } from '../dtype.js';
 import { hvp, vjp } from '../grad.js';
-import { Graph } from '../graph.js';
+import { Graph, type Mode } from '../graph.js';
 import { interpret } from '../interpreter.js';
-import type { Node } from '../node.js';
+import { type Node, topoSort } from '../node.js';
 import { uniformAt } from '../random.js';
 import { type Tensor, type TensorLike, toTensor } from '../tensor.js';
 import type { Value } from '../value.js';
@@ -21,6 +21,10 @@ export interface GradcheckOptions {
   readonly atol?: number;
   /** Step counter fed to random ops; held fixed across the ± evaluations (default 1). */
   readonly step?: number;
+  /** Mode of the graph `fn` builds in (default 'train'): eval-mode dropout and batchnorm. */
+  readonly mode?: Mode;
+  /** Variables `fn` declares (e.g. batchnorm's running statistics) take their initial values under this seed. */
+  readonly initSeed?: number;
 }
 
 export interface ElementReport {
@@ -54,8 +58,8 @@ interface Prepared {
 }
 
 /** Builds `⟨r, fn(args)⟩` with a fixed random cotangent r, so non-scalar outputs are checked in every direction. */
-function prepare(fn: (...xs: Value[]) => Value, inputs: readonly CheckArg[]): Prepared {
-  const g = new Graph({ floatDtype: 'f64', seed: 1234 });
+function prepare(fn: (...xs: Value[]) => Value, inputs: readonly CheckArg[], mode: Mode = 'train'): Prepared {
+  const g = new Graph({ floatDtype: 'f64', seed: 1234, mode });
   const tensors: Tensor[] = [];
   const diff: boolean[] = [];
   const names: string[] = [];
@@ -160,23 +164,98 @@ export function gradcheck(
   inputs: readonly CheckArg[],
   opts: GradcheckOptions = {},
 ): GradcheckReport {
-  const p = prepare(fn, inputs);
+  const p = prepare(fn, inputs, opts.mode);
   const step = opts.step ?? 1;
   const eps = opts.eps ?? 1e-6;
   const diffArgs = p.args.filter((_, i) => p.diff[i]);
   const grads = vjp(p.scalar, diffArgs);
   const gradNodes: Node[] = grads.map((v) => v.node);
-  const analyticVals = interpret(gradNodes, { feeds: feedsOf(p, p.tensors, step) });
+  const analyticVals = interpret(gradNodes, { feeds: feedsOf(p, p.tensors, step), initSeed: opts.initSeed });
   let k = 0;
   const analytic = p.args.map((_, i) => (p.diff[i] ? analyticVals[k++].data : new Float64Array(0)));
   const numeric = centralDifferences(
     p.tensors,
     p.diff,
     eps,
-    (ts) => interpret([p.scalar.node], { feeds: feedsOf(p, ts, step) })[0].data[0],
+    (ts) => interpret([p.scalar.node], { feeds: feedsOf(p, ts, step), initSeed: opts.initSeed })[0].data[0],
   );
   return compare(analytic, numeric, p.diff, opts);
 }
+
+export interface GraphCheckOptions extends GradcheckOptions {
+  /** Check at most this many elements of each tensor (chosen by a seeded draw); all when absent. */
+  readonly samples?: number;
+  readonly seed?: number;
+}
+
+/**
+ * Gradcheck of an existing graph: the gradient of scalar `loss` with respect to the variables
+ * `wrt`, at the values in `feeds` (which must hold every input and every variable), against
+ * central differences of the interpreter in f64. Large tensors can be sampled (CS231n's
+ * "sparse" check) so that big models stay affordable.
+ */
+export function gradcheckGraph(
+  loss: Value,
+  wrt: readonly Value[],
+  feeds: Readonly<Record<string, TensorLike>>,
+  opts: GraphCheckOptions = {},
+): GradcheckReport & { readonly kinks: readonly number[] } {
+  const eps = opts.eps ?? 1e-6;
+  const grads = vjp(loss, wrt);
+  const base: Record<string, TensorLike> = { ...feeds, $step: feeds.$step ?? opts.step ?? 1 };
+  const analyticAll = interpret(
+    grads.map((v) => v.node),
+    { feeds: base },
+  );
+  // The decisions a piecewise function makes (relu's x > 0, a max's winner, where's condition).
+  // If one flips between x − eps and x + eps, the central difference straddles a kink and says
+  // nothing about the derivative, so that element is set aside and counted, not compared.
+  const decisions = topoSort([loss.node]).filter((n) => DECISION_OPS.has(n.op));
+  const names = wrt.map((w) => w.node.attrs.name as string);
+  const tensors = names.map((n, i) => toTensor(base[n] as TensorLike, 'f64', analyticAll[i].shape));
+  const analytic: Float64Array[] = [];
+  const numeric: Float64Array[] = [];
+  const kinks: number[] = [];
+  tensors.forEach((t, i) => {
+    const n = t.data.length;
+    const picks =
+      opts.samples !== undefined && opts.samples < n
+        ? Array.from({ length: opts.samples }, (_, k) => Math.floor(uniformAt(opts.seed ?? 0, i, 1, k) * n))
+        : Array.from({ length: n }, (_, k) => k);
+    const at = (j: number, delta: number) => {
+      const data = Float64Array.from(t.data);
+      data[j] += delta;
+      return interpret([loss.node, ...decisions], { feeds: { ...base, [names[i]]: { ...t, data } } });
+    };
+    const a: number[] = [];
+    const nu: number[] = [];
+    let straddled = 0;
+    for (const j of picks) {
+      const [fp, ...dp] = at(j, eps);
+      const [fm, ...dm] = at(j, -eps);
+      if (dp.some((d, k) => d.data.some((v, m) => v !== dm[k].data[m]))) {
+        straddled++;
+        continue;
+      }
+      a.push(analyticAll[i].data[j]);
+      nu.push((fp.data[0] - fm.data[0]) / (2 * eps));
+    }
+    analytic.push(Float64Array.from(a));
+    numeric.push(Float64Array.from(nu));
+    kinks.push(straddled);
+  });
+  return {
+    ...compare(
+      analytic,
+      numeric,
+      wrt.map(() => true),
+      opts,
+    ),
+    kinks,
+  };
+}
+
+const DECISION_OPS = new Set(['Equal', 'NotEqual', 'Less', 'LessEqual', 'Greater', 'GreaterEqual', 'ArgMax']);
 
 /**
  * Second-order check: the Hessian-vector product H·v (reverse over reverse) against central
@@ -187,7 +266,7 @@ export function hvpcheck(
   inputs: readonly CheckArg[],
   opts: GradcheckOptions = {},
 ): GradcheckReport {
-  const p = prepare(fn, inputs);
+  const p = prepare(fn, inputs, opts.mode);
   const step = opts.step ?? 1;
   const eps = opts.eps ?? 1e-5;
   const idx = p.args.map((_, i) => i).filter((i) => p.diff[i]);
@@ -200,11 +279,13 @@ export function hvpcheck(
     const vv = p.g.constant(v, 'f64', x.shape);
     const hv = hvp(p.scalar, x, vv);
     const [gx] = vjp(p.scalar, [x]);
-    analytic.push(interpret([hv.node], { feeds: feedsOf(p, p.tensors, step) })[0].data);
+    analytic.push(
+      interpret([hv.node], { feeds: feedsOf(p, p.tensors, step), initSeed: opts.initSeed })[0].data,
+    );
     const shifted = (sgn: number) => {
       const ts = [...p.tensors];
       ts[i] = { ...p.tensors[i], data: p.tensors[i].data.map((d, j) => d + sgn * eps * v[j]) };
-      return interpret([gx.node], { feeds: feedsOf(p, ts, step) })[0].data;
+      return interpret([gx.node], { feeds: feedsOf(p, ts, step), initSeed: opts.initSeed })[0].data;
     };
     const gp = shifted(1);
     const gm = shifted(-1);

@@ -1,0 +1,30 @@
+import { renderDiagnostics, type SourceFile } from '../diagnostics/index.js';
+import { checkSource, readSource, UsageError } from '../model-file.js';
+import type { Io } from './output.js';
+
+/** `gradus check FILE...`: 0 when every file is valid, 1 otherwise (all files are checked). */
+export function checkCommand(files: readonly string[], io: Io): number {
+  let failed = 0;
+  for (const path of files) {
+    let file: SourceFile;
+    try {
+      file = readSource(path);
+    } catch (e) {
+      if (!(e instanceof UsageError)) throw e;
+      io.err(`error: ${e.message}`);
+      failed++;
+      continue;
+    }
+    const checked = checkSource(file);
+    if (checked.diagnostics.length > 0)
+      io.err(renderDiagnostics(checked.diagnostics, file, { color: io.tty }));
+    if (checked.lowered) {
+      const { model, graph } = checked.lowered;
+      const count = model.params.reduce((n, p) => n + (p.shape as number[]).reduce((a, b) => a * b, 1), 0);
+      io.out(
+        `ok: ${path}: model ${model.name}, ${model.params.length} params (${count} numbers), ${graph.nodes.length} graph nodes`,
+      );
+    } else failed++;
+  }
+  return failed > 0 ? 1 : 0;
+}

@@ -1,0 +1,90 @@
+#!/usr/bin/env node
+import { Command, CommanderError, Option } from 'commander';
+import { checkCommand } from './check.js';
+import { gradCommand } from './grad.js';
+import { gradcheckCommand } from './gradcheck.js';
+import { intArg, positiveNumber } from './options.js';
+import { type Io, processIo, reportError } from './output.js';
+
+export const VERSION = '0.1.0';
+
+/** Builds the `gradus` command line; `run` returns the exit code instead of exiting (for tests). */
+export function buildCli(io: Io, setExit: (code: number) => void): Command {
+  const program = new Command('gradus')
+    .description('Gradus: .model files in, exact gradients and trained models out')
+    .version(VERSION, '-V, --version')
+    .showHelpAfterError('(run with --help for usage)')
+    .configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()) })
+    .exitOverride();
+
+  const guarded =
+    <A extends unknown[]>(f: (...a: A) => number) =>
+    (...a: A) => {
+      try {
+        setExit(f(...a));
+      } catch (e) {
+        setExit(reportError(e, io));
+      }
+    };
+
+  program
+    .command('check')
+    .description('parse and type-check model files; exit 1 with diagnostics on any error')
+    .argument('<files...>', '.model files')
+    .action(guarded((files: string[]) => checkCommand(files, io)));
+
+  const point = (c: Command) =>
+    c
+      .option(
+        '--params <file>',
+        'JSON object mapping param names to nested arrays (default: the seeded initialisation)',
+      )
+      .option(
+        '--data <file>',
+        "JSON object mapping input names to nested arrays (default: the train block's data)",
+      )
+      .option('--seed <n>', 'seed of the initialisation and of random data', intArg(0));
+
+  point(
+    program
+      .command('grad')
+      .description('the loss and the gradient of every param at a point')
+      .argument('<file>', '.model file'),
+  )
+    .addOption(new Option('--dtype <dtype>', 'float precision').choices(['f64', 'f32']).default('f64'))
+    .option('--json', 'print one JSON line: {"loss", "grads": {name: [row-major values]}}')
+    .action(guarded((file: string, o) => gradCommand(file, o, io)));
+
+  point(
+    program
+      .command('gradcheck')
+      .description('check every param gradient against central differences (f64)')
+      .argument('<file>', '.model file'),
+  )
+    .option('--batch <n>', 'use the first n examples of the data', intArg(1))
+    .option('--samples <k>', 'elements checked per param (seeded sample)', intArg(1))
+    .option('--all', 'check every element of every param')
+    .option('--tol <x>', 'relative tolerance', positiveNumber)
+    .option('--eps <x>', 'central-difference step', positiveNumber)
+    .option('--json', 'print one JSON line: {"ok", "params": {name: {"maxRelError"}}}')
+    .action(guarded((file: string, o) => gradcheckCommand(file, o, io)));
+
+  return program;
+}
+
+export function runCli(argv: readonly string[], io: Io = processIo): number {
+  let code = 0;
+  const program = buildCli(io, (c) => {
+    code = c;
+  });
+  try {
+    program.parse(argv as string[], { from: 'user' });
+  } catch (e) {
+    if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 1;
+    return reportError(e, io);
+  }
+  return code;
+}
+
+const isMain = process.argv[1] !== undefined && /cli[\\/]main\.(ts|js)$/.test(process.argv[1]);
+if (isMain) process.exitCode = runCli(process.argv.slice(2));

@@ -1,0 +1,62 @@
+import { GradusError } from '@gradus/autodiff';
+import { ModelErrors, UsageError } from '../model-file.js';
+
+/** Where the CLI writes; tests substitute buffers. */
+export interface Io {
+  out(text: string): void;
+  err(text: string): void;
+  /** Colour and progress bars only on a terminal. */
+  readonly tty: boolean;
+}
+
+export const processIo: Io = {
+  out: (t) => process.stdout.write(`${t}\n`),
+  err: (t) => process.stderr.write(`${t}\n`),
+  tty: Boolean(process.stderr.isTTY),
+};
+
+/**
+ * Prints an error the way a user should see it, and returns the exit code: 1 for anything the
+ * user can fix (model diagnostics, bad files, bad flags), 2 for a bug in Gradus itself.
+ */
+export function reportError(e: unknown, io: Io): number {
+  if (e instanceof ModelErrors) {
+    io.err(e.render({ color: io.tty }));
+    return 1;
+  }
+  if (e instanceof UsageError) {
+    io.err(`error: ${e.message}${e.hint ? `\n  = hint: ${e.hint}` : ''}`);
+    return 1;
+  }
+  if (e instanceof GradusError) {
+    for (const d of e.diagnostics)
+      io.err(`error[${d.code}]: ${d.message}${d.hint ? `\n  = hint: ${d.hint}` : ''}`);
+    return 1;
+  }
+  const message = e instanceof Error ? e.message : String(e);
+  io.err(
+    `internal error: ${message}\n  = note: this is a bug in Gradus; set GRADUS_DEBUG=1 for a stack trace`,
+  );
+  if (process.env.GRADUS_DEBUG && e instanceof Error && e.stack) io.err(e.stack);
+  return 2;
+}
+
+/** Formats a number compactly for tables. */
+export function fmt(x: number): string {
+  if (x === 0 || !Number.isFinite(x)) return String(x);
+  const a = Math.abs(x);
+  return a >= 1e-3 && a < 1e5 ? x.toPrecision(6).replace(/\.?0+$/, '') : x.toExponential(3);
+}
+
+/** A left-aligned text table. */
+export function table(rows: readonly (readonly string[])[]): string {
+  const widths = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
+  return rows
+    .map((r) =>
+      r
+        .map((cell, c) => cell.padEnd(widths[c]))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n');
+}

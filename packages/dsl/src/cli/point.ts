@@ -1,0 +1,71 @@
+import { readFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { initVariables, type Tensor } from '@gradus/autodiff';
+import { loadData, parseColumns } from '@gradus/optim';
+import { bindInputs, checkParams, randomInputs, sampleRows } from '../feeds.js';
+import type { Lowered } from '../lower/index.js';
+import { UsageError } from '../model-file.js';
+
+export interface PointOptions {
+  readonly params?: string;
+  readonly data?: string;
+  readonly seed?: number;
+  /** Use at most this many examples of the model's data (a seeded sample). */
+  readonly batch?: number;
+}
+
+function readJson(path: string, what: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new UsageError(
+      code === 'ENOENT' ? `no such ${what} file: ${path}` : `cannot read ${path}: ${code ?? String(e)}`,
+    );
+  }
+}
+
+/**
+ * The point at which `grad` and `gradcheck` evaluate a model: param values (from `--params`, else
+ * the seeded initialisation) and input data (from `--data`, else the `train` block's data, else a
+ * small seeded random batch of the declared shapes). Every variable (including batchnorm state)
+ * gets a value.
+ */
+export function pointOf(
+  { graph, model }: Lowered,
+  modelPath: string,
+  opts: PointOptions,
+): { feeds: Record<string, Tensor>; dataSource: string } {
+  const seed = opts.seed ?? model.train.seed ?? 0;
+  let inputs: Record<string, Tensor>;
+  let dataSource: string;
+  if (model.inputs.length === 0) {
+    inputs = {};
+    dataSource = 'none';
+  } else if (opts.data) {
+    inputs = bindInputs(model, parseColumns(readJson(opts.data, 'data'), opts.data), opts.data);
+    dataSource = opts.data;
+  } else if (model.train.data) {
+    const loaded = loadData(model.train.data, dirname(modelPath));
+    inputs = bindInputs(model, loaded.train, loaded.description);
+    dataSource = loaded.description;
+  } else {
+    inputs = randomInputs(graph, model, 4, seed);
+    dataSource = 'a seeded random batch of 4';
+  }
+  if (opts.batch !== undefined && model.inputs.length > 0) {
+    const total = inputs[model.inputs[0].name].shape[0];
+    inputs = sampleRows(inputs, opts.batch, seed);
+    if (total > opts.batch) dataSource += `, ${opts.batch} examples sampled`;
+  }
+  const dims: Record<string, number> = {};
+  for (const inp of model.inputs)
+    inp.shape.forEach((d, i) => {
+      if (typeof d === 'string') dims[d] = inputs[inp.name].shape[i];
+    });
+  const params = opts.params
+    ? checkParams(model, parseColumns(readJson(opts.params, 'params'), opts.params), opts.params)
+    : {};
+  const variables = initVariables(graph, seed, dims);
+  return { feeds: { ...variables, ...params, ...inputs }, dataSource };
+}

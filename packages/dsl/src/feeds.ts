@@ -1,0 +1,154 @@
+import {
+  type Dim,
+  formatShape,
+  type Graph,
+  type Node,
+  normalAt,
+  permutation,
+  streamOf,
+  suggest,
+  type Tensor,
+  uniformAt,
+} from '@gradus/autodiff';
+import type { Columns } from '@gradus/optim';
+import type { ModelInfo } from './lower/index.js';
+import { UsageError } from './model-file.js';
+
+/**
+ * Binds data columns to a model's inputs by name, checking names, ranks, fixed dims, the
+ * consistency of symbolic dims across inputs, integer labels and NaN/∞. Errors name the input,
+ * the declared shape and what was given.
+ */
+export function bindInputs(model: ModelInfo, columns: Columns, source: string): Record<string, Tensor> {
+  const out: Record<string, Tensor> = {};
+  const dims: Record<string, { value: number; by: string }> = {};
+  for (const input of model.inputs) {
+    const col = columns[input.name];
+    if (!col) {
+      const s = suggest(input.name, Object.keys(columns));
+      throw new UsageError(
+        `${source} has no column '${input.name}' for the input ${input.name}: ${input.shapeText} (it has ${Object.keys(columns).join(', ') || 'nothing'})`,
+        s ? `did you mean ${s}?` : undefined,
+      );
+    }
+    if (col.shape.length !== input.shape.length) {
+      throw new UsageError(
+        `${source}: '${input.name}' has shape ${formatShape(col.shape)}, but the model declares ${input.shapeText}`,
+      );
+    }
+    input.shape.forEach((d: Dim, i) => {
+      const got = col.shape[i];
+      if (typeof d === 'number' && d !== got) {
+        throw new UsageError(
+          `${source}: '${input.name}' has shape ${formatShape(col.shape)}, but the model declares ${input.shapeText}`,
+        );
+      }
+      if (typeof d === 'string') {
+        const prev = dims[d];
+        if (prev && prev.value !== got) {
+          throw new UsageError(
+            `${source}: '${input.name}' has ${got} along ${d}, but '${prev.by}' has ${prev.value}`,
+          );
+        }
+        dims[d] = { value: got, by: input.name };
+      }
+    });
+    const bad = col.data.findIndex((v) => !Number.isFinite(v));
+    if (bad >= 0)
+      throw new UsageError(
+        `${source}: '${input.name}' contains ${col.data[bad]} at flat index ${bad}; data must be finite numbers`,
+      );
+    if (input.dtype === 'i32' && col.data.some((v) => !Number.isInteger(v))) {
+      throw new UsageError(
+        `${source}: '${input.name}' is declared int but holds non-integer values`,
+        'labels must be whole numbers',
+      );
+    }
+    out[input.name] = { ...col, dtype: input.dtype };
+  }
+  return out;
+}
+
+/** The number of classes an int input is used with (from the Gather/OneHot that reads it), if any. */
+function labelRange(g: Graph, input: Node): number | undefined {
+  const reads = (n: Node) => n === input || (n.op === 'Cast' && n.inputs[0] === input);
+  for (const n of g.nodes) {
+    if (n.op === 'Gather' && reads(n.inputs[1])) {
+      const d = n.inputs[0].shape[n.attrs.axis as number];
+      if (typeof d === 'number') return d;
+    }
+    if (n.op === 'OneHot' && reads(n.inputs[0])) return n.attrs.depth as number;
+  }
+  return undefined;
+}
+
+/**
+ * A small seeded batch of the declared shapes (symbolic dims = `batch`): floats ~ N(0, 1), int
+ * inputs uniform over the classes they are used with. Used when a model has no data.
+ */
+export function randomInputs(
+  g: Graph,
+  model: ModelInfo,
+  batch: number,
+  seed: number,
+): Record<string, Tensor> {
+  const out: Record<string, Tensor> = {};
+  for (const input of model.inputs) {
+    const shape = input.shape.map((d) => (typeof d === 'number' ? d : batch));
+    const n = shape.reduce((p, d) => p * d, 1);
+    const stream = streamOf(`input:${input.name}`);
+    let data: Float64Array;
+    if (input.dtype === 'i32' || input.dtype === 'bool') {
+      const node = g.inputs.get(input.name);
+      const range = input.dtype === 'bool' ? 2 : ((node && labelRange(g, node)) ?? 2);
+      data = Float64Array.from({ length: n }, (_, i) => Math.floor(uniformAt(seed, stream, 0, i) * range));
+    } else {
+      data = Float64Array.from({ length: n }, (_, i) => normalAt(seed, stream, 0, i));
+    }
+    out[input.name] = { shape, dtype: input.dtype, data };
+  }
+  return out;
+}
+
+/**
+ * `n` examples drawn without replacement (seeded) from every column alike; all of them when there
+ * are at most `n`. Sampling rather than taking the head keeps a check from seeing only one class.
+ */
+export function sampleRows(cols: Record<string, Tensor>, n: number, seed: number): Record<string, Tensor> {
+  const total = Object.values(cols)[0]?.shape[0] ?? 0;
+  if (total <= n) return cols;
+  const order = permutation(total, seed, streamOf('sample-rows'), 0).slice(0, n).sort();
+  const out: Record<string, Tensor> = {};
+  for (const [k, t] of Object.entries(cols)) {
+    const row = t.data.length / t.shape[0];
+    const data = new Float64Array(n * row);
+    order.forEach((r, i) => {
+      data.set(t.data.subarray(r * row, (r + 1) * row), i * row);
+    });
+    out[k] = { ...t, shape: [n, ...t.shape.slice(1)], data };
+  }
+  return out;
+}
+
+/** Checks parameter values given by the user (`--params`) against the model's declarations. */
+export function checkParams(model: ModelInfo, given: Columns, source: string): Record<string, Tensor> {
+  const out: Record<string, Tensor> = {};
+  const names = model.params.map((p) => p.name);
+  for (const [name, t] of Object.entries(given)) {
+    const p = model.params.find((q) => q.name === name);
+    if (!p) {
+      const s = suggest(name, names);
+      throw new UsageError(
+        `${source}: the model has no param '${name}' (its params: ${names.join(', ')})`,
+        s ? `did you mean ${s}?` : undefined,
+      );
+    }
+    const same = t.shape.length === p.shape.length && t.shape.every((d, i) => d === p.shape[i]);
+    if (!same)
+      throw new UsageError(
+        `${source}: '${name}' has shape ${formatShape(t.shape)}, but the model declares ${p.shapeText}`,
+      );
+    out[name] = t;
+  }
+  return out;
+}

@@ -1,0 +1,766 @@
+import {
+  type Diagnostic,
+  type Dim,
+  type DType,
+  diagnostic,
+  type FloatDType,
+  formatShape,
+  GradusError,
+  Graph,
+  type InitSpec,
+  type Mode,
+  type OutputKind,
+  type RelatedNote,
+  type Shape,
+  type Span,
+  sizeOf,
+  suggest,
+  type Value,
+} from '@gradus/autodiff';
+import type { CallExpr, Expr, FnDecl, ModelDecl, Program, Stmt, TensorType } from '../syntax/ast.js';
+import { Args, BUILTINS, toTensor } from './builtins.js';
+import { fail, fromCore, LowerError } from './errors.js';
+import { INITIALISER_NAMES, resolveInit } from './init-spec.js';
+import { resolveTrainBlock, type TrainConfig } from './train.js';
+import { describeVal, type Located, type Val } from './values.js';
+
+export interface LowerOptions {
+  /** Which model of the file (default: the first). */
+  readonly model?: string;
+  readonly floatDtype?: FloatDType;
+  readonly mode?: Mode;
+  /** Seed of the random streams (dropout); the trainer passes the run's seed. */
+  readonly seed?: number;
+}
+
+/** A declared input or param, as written and as resolved. */
+export interface DeclInfo {
+  readonly name: string;
+  readonly span: Span;
+  readonly shape: Shape;
+  readonly dtype: DType;
+  /** The shape as written with the resolved sizes, e.g. `[D, H] = [2, 100]`. */
+  readonly shapeText: string;
+}
+
+export interface ParamInfo extends DeclInfo {
+  readonly init: InitSpec;
+}
+
+export interface ModelInfo {
+  readonly name: string;
+  readonly nameSpan: Span;
+  readonly dims: readonly { readonly name: string; readonly value?: number; readonly span: Span }[];
+  readonly inputs: readonly DeclInfo[];
+  readonly params: readonly ParamInfo[];
+  readonly outputs: readonly { readonly name: string; readonly kind: OutputKind; readonly span: Span }[];
+  readonly train: TrainConfig;
+}
+
+export interface Lowered {
+  readonly graph: Graph;
+  readonly model: ModelInfo;
+}
+
+type Binding =
+  | { readonly kind: 'dim'; readonly value?: number; readonly span: Span }
+  | { readonly kind: 'value'; readonly val: Val; readonly span: Span; readonly decl?: DeclInfo }
+  /** Declared, but its statement failed: uses are not reported again. */
+  | { readonly kind: 'broken'; readonly span: Span };
+
+/** Raised when an expression uses a name whose own statement already failed (no second report). */
+class Poisoned extends Error {}
+
+const MAX_INLINE_DEPTH = 32;
+
+/**
+ * Lowers one model of a parsed program to a graph: resolves names and dims, inlines `fn`s, runs
+ * every op's shape rule (so shape mistakes are found here, at their spans), resolves
+ * initialisers and validates the `train` block. Returns every diagnostic it can find; never throws
+ * for a mistake in the source.
+ */
+export function lower(
+  program: Program,
+  opts: LowerOptions = {},
+): { result?: Lowered; diagnostics: Diagnostic[] } {
+  const diagnostics: Diagnostic[] = [];
+  const fns = new Map<string, FnDecl>();
+  for (const fn of program.fns) {
+    const prev = fns.get(fn.name);
+    if (prev) {
+      diagnostics.push(
+        diagnostic('E0109', `function '${fn.name}' is defined twice`, {
+          span: fn.nameSpan,
+          notes: [{ message: 'first defined here', span: prev.nameSpan }],
+        }),
+      );
+    } else if (fn.name in BUILTINS) {
+      diagnostics.push(
+        diagnostic('E0110', `function '${fn.name}' has the name of a built-in`, {
+          span: fn.nameSpan,
+          hint: 'choose another name',
+        }),
+      );
+    } else fns.set(fn.name, fn);
+    const params = new Set<string>();
+    for (const p of fn.params) {
+      if (params.has(p.name))
+        diagnostics.push(diagnostic('E0108', `parameter '${p.name}' is declared twice`, { span: p.span }));
+      params.add(p.name);
+    }
+  }
+  const model = opts.model ? program.models.find((m) => m.name === opts.model) : program.models[0];
+  if (!model) {
+    const s = opts.model
+      ? suggest(
+          opts.model,
+          program.models.map((m) => m.name),
+        )
+      : undefined;
+    diagnostics.push(
+      diagnostic(
+        'E0150',
+        opts.model ? `no model named '${opts.model}' in this file` : 'this file defines no model',
+        {
+          span: { start: 0, end: 0 },
+          ...(s ? { hint: `did you mean ${s}?` } : { hint: 'add `model Name { ... }`' }),
+        },
+      ),
+    );
+    return { diagnostics };
+  }
+  const lowerer = new ModelLowerer(model, fns, opts, diagnostics);
+  const result = lowerer.run();
+  return diagnostics.some((d) => d.severity === 'error') ? { diagnostics } : { result, diagnostics };
+}
+
+class ModelLowerer {
+  readonly g: Graph;
+  private readonly scope = new Map<string, Binding>();
+  private readonly declaredAt = new Map<string, Span>();
+  private readonly dims: { name: string; value?: number; span: Span }[] = [];
+  private readonly inputs: DeclInfo[] = [];
+  private readonly params: ParamInfo[] = [];
+  private readonly outputs: { name: string; kind: OutputKind; span: Span }[] = [];
+  private readonly train: TrainConfig = {};
+  private lossSpan?: Span;
+  private inlineDepth = 0;
+
+  constructor(
+    private readonly model: ModelDecl,
+    private readonly fns: ReadonlyMap<string, FnDecl>,
+    opts: LowerOptions,
+    private readonly diagnostics: Diagnostic[],
+  ) {
+    this.g = new Graph({
+      floatDtype: opts.floatDtype ?? 'f64',
+      mode: opts.mode ?? 'train',
+      seed: opts.seed ?? 0,
+    });
+    // Every name the model declares, so "used before its definition" can say where it is.
+    for (const s of model.stmts)
+      for (const [name, span] of declaredNames(s))
+        if (!this.declaredAt.has(name)) this.declaredAt.set(name, span);
+  }
+
+  run(): Lowered {
+    let trainSeen: Span | undefined;
+    for (const stmt of this.model.stmts) {
+      if (stmt.kind === 'train') {
+        if (trainSeen) {
+          this.diagnostics.push(
+            diagnostic('E0512', 'a model has at most one train block', {
+              span: stmt.span,
+              notes: [{ message: 'the first one is here', span: trainSeen }],
+            }),
+          );
+          continue;
+        }
+        trainSeen = stmt.span;
+        this.diagnostics.push(...resolveTrainBlock(stmt.settings, this.train));
+        continue;
+      }
+      try {
+        this.statement(stmt);
+      } catch (e) {
+        if (e instanceof Poisoned) continue;
+        if (e instanceof LowerError) this.diagnostics.push(e.diagnostic);
+        else if (e instanceof GradusError) this.diagnostics.push(fromCore(e, stmt.span).diagnostic);
+        else throw e;
+        for (const [name, span] of declaredNames(stmt)) this.scope.set(name, { kind: 'broken', span });
+      }
+    }
+    if (!this.lossSpan) {
+      this.diagnostics.push(
+        diagnostic('E0120', `model '${this.model.name}' has no loss`, {
+          span: this.model.nameSpan,
+          hint: 'add a statement such as `loss = mean(cross_entropy(logits, y))`',
+        }),
+      );
+    }
+    return {
+      graph: this.g,
+      model: {
+        name: this.model.name,
+        nameSpan: this.model.nameSpan,
+        dims: this.dims,
+        inputs: this.inputs,
+        params: this.params,
+        outputs: this.outputs,
+        train: this.train,
+      },
+    };
+  }
+
+  // ---- statements -------------------------------------------------------------------------
+
+  private declare(name: string, span: Span, b: Binding): void {
+    const prev = this.scope.get(name);
+    if (prev) {
+      fail('E0108', `'${name}' is already defined`, span, {
+        notes: [{ message: `'${name}' was first defined here`, span: prev.span }],
+        hint: 'every name is bound once; choose a new name',
+      });
+    }
+    this.scope.set(name, b);
+  }
+
+  private statement(s: Stmt): void {
+    switch (s.kind) {
+      case 'dim':
+        for (const d of s.dims) {
+          if (d.value !== undefined && (!Number.isInteger(d.value) || d.value < 1)) {
+            fail(
+              'E0111',
+              `dimension '${d.name}' must be a positive integer, got ${d.value}`,
+              d.valueSpan ?? d.span,
+            );
+          }
+          this.declare(d.name, d.nameSpan, {
+            kind: 'dim',
+            ...(d.value !== undefined ? { value: d.value } : {}),
+            span: d.nameSpan,
+          });
+          this.dims.push({
+            name: d.name,
+            ...(d.value !== undefined ? { value: d.value } : {}),
+            span: d.nameSpan,
+          });
+        }
+        return;
+      case 'input': {
+        const { shape, text } = this.resolveType(s.type);
+        const dtype: DType =
+          s.type.dtype === 'int' ? 'i32' : s.type.dtype === 'bool' ? 'bool' : this.g.floatDtype;
+        const decl: DeclInfo = { name: s.name, span: s.nameSpan, shape, dtype, shapeText: text };
+        this.declare(s.name, s.nameSpan, { kind: 'broken', span: s.nameSpan });
+        const v = this.g.withSpan(s.nameSpan, () => this.g.input(s.name, shape, dtype));
+        this.scope.set(s.name, { kind: 'value', val: { kind: 'tensor', v }, span: s.nameSpan, decl });
+        this.inputs.push(decl);
+        return;
+      }
+      case 'param': {
+        const { shape, text } = this.resolveType(s.type);
+        if (s.type.dtype !== 'float')
+          fail('E0112', `param '${s.name}' must be float`, s.type.dtypeSpan ?? s.type.span);
+        this.declare(s.name, s.nameSpan, { kind: 'broken', span: s.nameSpan });
+        const size = shape.every((d) => typeof d === 'number') ? sizeOf(shape as number[]) : undefined;
+        if (size === undefined) {
+          fail(
+            'E0113',
+            `param '${s.name}' has shape ${text}: a param's dims must all have values`,
+            s.type.span,
+            {
+              hint: 'give the dim a value, e.g. `dim H = 100`',
+            },
+          );
+        }
+        const init: InitSpec = s.init
+          ? resolveInit(s.init, s.name, text, size)
+          : shape.length >= 2
+            ? { kind: 'glorot_uniform' }
+            : { kind: 'zeros' };
+        const v = this.g.withSpan(s.nameSpan, () => this.g.param(s.name, shape, init));
+        const decl: ParamInfo = {
+          name: s.name,
+          span: s.nameSpan,
+          shape,
+          dtype: this.g.floatDtype,
+          shapeText: text,
+          init,
+        };
+        this.scope.set(s.name, { kind: 'value', val: { kind: 'tensor', v }, span: s.nameSpan, decl });
+        this.params.push(decl);
+        return;
+      }
+      case 'let': {
+        this.declare(s.name, s.nameSpan, { kind: 'broken', span: s.nameSpan });
+        const val = this.expr(s.value, this.scope);
+        this.scope.set(s.name, { kind: 'value', val, span: s.nameSpan });
+        return;
+      }
+      case 'output':
+      case 'metric': {
+        this.declare(s.name, s.nameSpan, { kind: 'broken', span: s.nameSpan });
+        const v = this.tensorOf(s.value, this.scope);
+        if (s.kind === 'metric' && v.rank !== 0) {
+          fail(
+            'E0123',
+            `metric '${s.name}' must be a scalar, but it has shape ${formatShape(v.shape)}`,
+            s.value.span,
+            {
+              hint: 'reduce it, e.g. with mean(...)',
+            },
+          );
+        }
+        this.g.output(s.name, v, s.kind);
+        this.scope.set(s.name, { kind: 'value', val: { kind: 'tensor', v }, span: s.nameSpan });
+        this.outputs.push({ name: s.name, kind: s.kind, span: s.nameSpan });
+        return;
+      }
+      case 'loss': {
+        if (this.lossSpan) {
+          fail('E0121', 'a model has exactly one loss, and this is a second', s.keywordSpan, {
+            notes: [{ message: 'the first loss is here', span: this.lossSpan }],
+            hint: 'add the terms into one loss: loss = a + b',
+          });
+        }
+        this.lossSpan = s.keywordSpan;
+        const v = this.tensorOf(s.value, this.scope).toFloat();
+        if (v.rank !== 0) {
+          fail('E0122', `the loss must be a scalar, but it has shape ${formatShape(v.shape)}`, s.value.span, {
+            hint: 'reduce it, e.g. loss = mean(...)',
+          });
+        }
+        this.g.output('loss', v, 'loss');
+        this.outputs.push({ name: 'loss', kind: 'loss', span: s.keywordSpan });
+        return;
+      }
+      case 'train':
+        return;
+    }
+  }
+
+  private resolveType(t: TensorType): { shape: Dim[]; text: string } {
+    const shape: Dim[] = [];
+    let symbolicOnly = true;
+    for (const d of t.shape) {
+      if (d.kind === 'size') {
+        shape.push(d.value);
+        symbolicOnly = false;
+        continue;
+      }
+      const b = this.scope.get(d.name);
+      if (b?.kind !== 'dim') {
+        const dimNames = [...this.scope].filter(([, v]) => v.kind === 'dim').map(([k]) => k);
+        const s = suggest(d.name, dimNames);
+        if (b?.kind === 'broken') throw new Poisoned();
+        fail('E0102', b ? `'${d.name}' is not a dimension` : `unknown dimension '${d.name}'`, d.span, {
+          hint: s ? `did you mean ${s}?` : `declare it first: dim ${d.name} = ...`,
+        });
+      }
+      if (b.value !== undefined) symbolicOnly = false;
+      shape.push(b.value ?? d.name);
+    }
+    const written = `[${t.shape.map((d) => (d.kind === 'size' ? d.value : d.name)).join(', ')}]`;
+    const resolved = formatShape(shape);
+    return { shape, text: symbolicOnly || written === resolved ? written : `${written} = ${resolved}` };
+  }
+
+  // ---- expressions ------------------------------------------------------------------------
+
+  private tensorOf(e: Expr, scope: ReadonlyMap<string, Binding>): Value {
+    return toTensor(this.g, { val: this.expr(e, scope), span: e.span }, 'this expression');
+  }
+
+  private expr(e: Expr, scope: ReadonlyMap<string, Binding>): Val {
+    return this.g.withSpan(e.span, () => {
+      try {
+        return this.exprInner(e, scope);
+      } catch (err) {
+        if (err instanceof GradusError) throw fromCore(err, e.span, this.operandNotes(e, scope));
+        throw err;
+      }
+    });
+  }
+
+  /** For a failing op over names, "W1 declared here as [D, H] = [2, 100]" notes. */
+  private operandNotes(e: Expr, scope: ReadonlyMap<string, Binding>): { notes: RelatedNote[] } {
+    const operands =
+      e.kind === 'binary'
+        ? [e.left, e.right]
+        : e.kind === 'call'
+          ? [...e.args, ...e.namedArgs.map((a) => a.value)]
+          : [];
+    const notes: RelatedNote[] = [];
+    for (const o of operands) {
+      if (o.kind !== 'name') continue;
+      const b = scope.get(o.name);
+      if (b?.kind === 'value' && b.decl)
+        notes.push({ message: `${o.name} declared here as ${b.decl.shapeText}`, span: b.decl.span });
+    }
+    return { notes };
+  }
+
+  private exprInner(e: Expr, scope: ReadonlyMap<string, Binding>): Val {
+    switch (e.kind) {
+      case 'number':
+        return { kind: 'number', n: e.value, integer: e.integer };
+      case 'string':
+        return { kind: 'string', s: e.value };
+      case 'name':
+        return this.name(e.name, e.span, scope);
+      case 'unary': {
+        const v = this.expr(e.operand, scope);
+        if (e.op === '+') return v;
+        if (v.kind === 'number') return { kind: 'number', n: -v.n, integer: v.integer };
+        return { kind: 'tensor', v: this.asTensor(v, e.operand.span).neg() };
+      }
+      case 'binary':
+        return this.binary(e.op, e, scope);
+      case 'call':
+        return this.call(e, scope);
+      case 'index':
+        return this.index(e, scope);
+      case 'tensor':
+        return this.literal(e, scope);
+    }
+  }
+
+  private asTensor(v: Val, span: Span): Value {
+    return toTensor(this.g, { val: v, span }, 'this operand');
+  }
+
+  private name(name: string, span: Span, scope: ReadonlyMap<string, Binding>): Val {
+    const b = scope.get(name);
+    if (b?.kind === 'broken') throw new Poisoned();
+    if (b?.kind === 'value') return b.val;
+    if (b?.kind === 'dim') {
+      if (b.value !== undefined) return { kind: 'number', n: b.value, integer: true };
+      return {
+        kind: 'tensor',
+        v: this.g.value(this.g.add('Size', [], { dims: [name], dtype: this.g.floatDtype })),
+      };
+    }
+    if (name === 'true' || name === 'false') return { kind: 'symbol', name };
+    if (name in BUILTINS || this.fns.has(name)) {
+      return fail('E0114', `'${name}' is a function: call it, as in ${name}(...)`, span);
+    }
+    const later = this.declaredAt.get(name);
+    if (later && scope === this.scope) {
+      return fail('E0107', `'${name}' is used before it is defined`, span, {
+        notes: [{ message: `'${name}' is defined here`, span: later }],
+      });
+    }
+    const candidates = [...scope.keys(), ...(scope === this.scope ? [] : [])];
+    const s = suggest(name, candidates);
+    return fail('E0101', `unknown name '${name}'`, span, s ? { hint: `did you mean ${s}?` } : {});
+  }
+
+  private binary(op: string, e: Extract<Expr, { kind: 'binary' }>, scope: ReadonlyMap<string, Binding>): Val {
+    const l = this.expr(e.left, scope);
+    const r = this.expr(e.right, scope);
+    if (l.kind === 'number' && r.kind === 'number') {
+      const n = foldNumbers(op, l.n, r.n);
+      if (n !== undefined)
+        return { kind: 'number', n, integer: Number.isInteger(n) && l.integer && r.integer && op !== '/' };
+    }
+    for (const [v, side] of [
+      [l, e.left],
+      [r, e.right],
+    ] as const) {
+      if (v.kind === 'string' || v.kind === 'symbol')
+        fail('E0105', `'${op}' needs numbers or tensors, got ${describeVal(v)}`, side.span);
+    }
+    const num = (v: Val) => (v.kind === 'number' ? v.n : undefined);
+    const a = l.kind === 'number' ? undefined : this.asTensor(l, e.left.span);
+    const b = r.kind === 'number' ? undefined : this.asTensor(r, e.right.span);
+    const tensor = (v: Value): Val => ({ kind: 'tensor', v });
+    // A number on the left: build `op(number, tensor)` by the tensor's methods.
+    const lhs =
+      a ??
+      (this.g.constant(
+        num(l) as number,
+        b?.dtype === 'i32' && Number.isInteger(num(l)) ? 'i32' : (b as Value).toFloat().dtype,
+      ) as Value);
+    const rhs: Value | number = b ?? (num(r) as number);
+    switch (op) {
+      case '+':
+        return tensor(lhs.add(rhs));
+      case '-':
+        return tensor(lhs.sub(rhs));
+      case '*':
+        return tensor(lhs.mul(rhs));
+      case '/':
+        return tensor(lhs.div(rhs));
+      case '^':
+        return tensor(lhs.pow(rhs));
+      case '==':
+        return tensor(lhs.eq(rhs));
+      case '!=':
+        return tensor(lhs.ne(rhs));
+      case '<':
+        return tensor(lhs.lt(rhs));
+      case '<=':
+        return tensor(lhs.le(rhs));
+      case '>':
+        return tensor(lhs.gt(rhs));
+      case '>=':
+        return tensor(lhs.ge(rhs));
+      case '@':
+        return tensor(this.matmul(lhs, typeof rhs === 'number' ? this.g.constant(rhs) : rhs, e, scope));
+      default:
+        return fail('E0115', `unknown operator '${op}'`, e.opSpan);
+    }
+  }
+
+  /** `a @ b` with the language's own message for mismatched inner dimensions. */
+  private matmul(
+    a: Value,
+    b: Value,
+    e: Extract<Expr, { kind: 'binary' }>,
+    scope: ReadonlyMap<string, Binding>,
+  ): Value {
+    const label = (x: Expr, v: Value) =>
+      x.kind === 'name'
+        ? `${x.name} is ${formatShape(v.shape)}`
+        : `the ${x === e.left ? 'left' : 'right'} operand is ${formatShape(v.shape)}`;
+    if (a.rank < 1 || b.rank < 1) {
+      fail(
+        'E0301',
+        `matrix product needs tensors of rank 1 or more: ${label(e.left, a)}, ${label(e.right, b)}`,
+        e.span,
+      );
+    }
+    const a2 = a.rank === 1 ? a.expandDims(0) : a;
+    const b2 = b.rank === 1 ? b.expandDims(1) : b;
+    const inner = [a2.shape[a2.rank - 1], b2.shape[b2.rank - 2]];
+    if (inner[0] !== inner[1]) {
+      const culprit = e.right;
+      const { notes } = this.operandNotes(e, scope);
+      const hint = this.suggestOperand(culprit, inner[0], scope);
+      fail(
+        'E0301',
+        `matrix product needs matching inner dimensions: ${label(e.left, a)}, ${label(e.right, b)}`,
+        culprit.span,
+        {
+          notes,
+          ...(hint ? { hint } : {}),
+        },
+      );
+    }
+    let out = a2.matMul(b2);
+    if (a.rank === 1) out = out.reshape(out.shape.filter((_, i) => i !== out.rank - 2));
+    if (b.rank === 1) out = out.reshape(out.shape.slice(0, -1));
+    return out;
+  }
+
+  /** "did you mean W2 ([H, C] = [100, 3])?" — a declared tensor whose first dim fits. */
+  private suggestOperand(
+    culprit: Expr,
+    wantFirst: Dim,
+    scope: ReadonlyMap<string, Binding>,
+  ): string | undefined {
+    if (culprit.kind !== 'name') return undefined;
+    const fits = [...scope.entries()]
+      .filter(
+        ([n, b]) =>
+          n !== culprit.name &&
+          b.kind === 'value' &&
+          b.decl &&
+          b.decl.shape.length >= 2 &&
+          b.decl.shape[b.decl.shape.length - 2] === wantFirst,
+      )
+      .map(([n]) => n);
+    const best = suggest(culprit.name, fits) ?? (fits.length === 1 ? fits[0] : undefined);
+    if (!best) return undefined;
+    const b = scope.get(best) as { decl: DeclInfo };
+    return `did you mean ${best} (${b.decl.shapeText})?`;
+  }
+
+  private call(e: CallExpr, scope: ReadonlyMap<string, Binding>): Val {
+    const fn = this.fns.get(e.callee);
+    if (fn) return this.inline(fn, e, scope);
+    const builtin = BUILTINS[e.callee];
+    if (!builtin) {
+      const s = suggest(e.callee, [...Object.keys(BUILTINS), ...this.fns.keys()]);
+      const isInit = INITIALISER_NAMES.includes(e.callee);
+      return fail('E0116', `unknown function '${e.callee}'`, e.calleeSpan, {
+        ...(s
+          ? { hint: `did you mean ${s}?` }
+          : isInit
+            ? { hint: `${e.callee} is an initialiser: use it after 'init' in a param` }
+            : {}),
+      });
+    }
+    const named = new Map<string, Located<Val>>();
+    const rest: Located<Val>[] = [];
+    const positional = builtin.variadic ? [] : builtin.params;
+    if (!builtin.variadic && e.args.length > positional.length) {
+      fail(
+        'E0103',
+        `${e.callee} takes at most ${positional.length} argument${positional.length === 1 ? '' : 's'}, got ${e.args.length}`,
+        e.span,
+      );
+    }
+    e.args.forEach((a, i) => {
+      const v = { val: this.expr(a, scope), span: a.span };
+      if (builtin.variadic) rest.push(v);
+      else named.set(positional[i].name, v);
+    });
+    for (const na of e.namedArgs) {
+      const p = builtin.params.find((q) => q.name === na.name);
+      if (!p) {
+        const s = suggest(
+          na.name,
+          builtin.params.map((q) => q.name),
+        );
+        fail('E0104', `${e.callee} has no argument '${na.name}'`, na.nameSpan, {
+          hint: s
+            ? `did you mean ${s}?`
+            : builtin.params.length
+              ? `its arguments: ${builtin.params.map((q) => q.name).join(', ')}`
+              : `${e.callee} takes no named arguments`,
+        });
+      }
+      if (named.has(na.name)) fail('E0117', `${e.callee}: argument '${na.name}' is given twice`, na.nameSpan);
+      named.set(na.name, { val: this.expr(na.value, scope), span: na.value.span });
+    }
+    for (const p of builtin.params) {
+      if (!p.optional && !named.has(p.name)) {
+        fail('E0103', `${e.callee} needs the argument '${p.name}'`, e.span, {
+          hint: `${e.callee}(${[...(builtin.variadic ? ['...'] : []), ...builtin.params.map((q) => (q.optional ? `${q.name} = ...` : q.name))].join(', ')})`,
+        });
+      }
+    }
+    if (builtin.variadic && rest.length === 0) fail('E0103', `${e.callee} needs at least one tensor`, e.span);
+    return builtin.call(new Args(this.g, e.span, e.callee, named, rest));
+  }
+
+  /** Inlines a user function: its parameters bound to the argument values, its lets in order. */
+  private inline(fn: FnDecl, e: CallExpr, scope: ReadonlyMap<string, Binding>): Val {
+    if (e.namedArgs.length > 0)
+      fail('E0104', `${fn.name} takes positional arguments only`, e.namedArgs[0].nameSpan);
+    if (e.args.length !== fn.params.length) {
+      fail(
+        'E0103',
+        `${fn.name} takes ${fn.params.length} argument${fn.params.length === 1 ? '' : 's'}, got ${e.args.length}`,
+        e.span,
+        {
+          notes: [{ message: `${fn.name} is defined here`, span: fn.nameSpan }],
+        },
+      );
+    }
+    if (this.inlineDepth >= MAX_INLINE_DEPTH)
+      fail('E0118', `${fn.name} calls itself (functions are inlined and cannot recurse)`, e.span);
+    const local = new Map<string, Binding>();
+    fn.params.forEach((p, i) => {
+      local.set(p.name, { kind: 'value', val: this.expr(e.args[i], scope), span: p.span });
+    });
+    this.inlineDepth++;
+    try {
+      for (const l of fn.lets) {
+        if (local.has(l.name)) fail('E0108', `'${l.name}' is already defined in ${fn.name}`, l.nameSpan);
+        local.set(l.name, { kind: 'value', val: this.expr(l.value, local), span: l.nameSpan });
+      }
+      return this.expr(fn.result, local);
+    } catch (err) {
+      if (
+        err instanceof LowerError &&
+        !err.diagnostic.notes.some((n) => n.message.startsWith('in this call'))
+      ) {
+        throw new LowerError({
+          ...err.diagnostic,
+          notes: [...err.diagnostic.notes, { message: `in this call to ${fn.name}`, span: e.span }],
+        });
+      }
+      throw err;
+    } finally {
+      this.inlineDepth--;
+    }
+  }
+
+  private index(e: Extract<Expr, { kind: 'index' }>, scope: ReadonlyMap<string, Binding>): Val {
+    const target = this.tensorOf(e.target, scope);
+    const intOf = (x: Expr | undefined): number | undefined => {
+      if (!x) return undefined;
+      const v = this.expr(x, scope);
+      if (v.kind !== 'number' || !Number.isInteger(v.n))
+        return fail('E0119', 'an index must be an integer constant', x.span);
+      return v.n;
+    };
+    if (e.indices.length > target.rank) {
+      fail(
+        'E0314',
+        `too many indices: ${e.indices.length} for a tensor of shape ${formatShape(target.shape)}`,
+        e.span,
+      );
+    }
+    const specs = e.indices.map((it) => {
+      if (it.kind === 'slice') {
+        const start = intOf(it.start);
+        const end = intOf(it.end);
+        return { ...(start !== undefined ? { start } : {}), ...(end !== undefined ? { end } : {}) };
+      }
+      return intOf(it) as number;
+    });
+    return { kind: 'tensor', v: target.index(specs) };
+  }
+
+  private literal(e: Extract<Expr, { kind: 'tensor' }>, scope: ReadonlyMap<string, Binding>): Val {
+    const values: number[] = [];
+    let inner: readonly number[] | undefined;
+    for (const el of e.elements) {
+      const v = this.expr(el, scope);
+      let shape: readonly number[];
+      if (v.kind === 'number') {
+        values.push(v.n);
+        shape = [];
+      } else if (v.kind === 'array') {
+        values.push(...v.values);
+        shape = v.shape;
+      } else {
+        return fail('E0145', `a literal [...] may contain only numbers, got ${describeVal(v)}`, el.span, {
+          hint: 'use concat(...) to join tensors',
+        });
+      }
+      if (inner && inner.join() !== shape.join())
+        fail('E0142', 'ragged literal: rows have different lengths', e.span);
+      inner = shape;
+    }
+    return { kind: 'array', values, shape: [e.elements.length, ...(inner ?? [])] };
+  }
+}
+
+function foldNumbers(op: string, a: number, b: number): number | undefined {
+  switch (op) {
+    case '+':
+      return a + b;
+    case '-':
+      return a - b;
+    case '*':
+      return a * b;
+    case '/':
+      return a / b;
+    case '^':
+      return a ** b;
+    default:
+      return undefined;
+  }
+}
+
+/** The names a statement declares, with the span of each name. */
+function declaredNames(s: Stmt): [string, Span][] {
+  switch (s.kind) {
+    case 'dim':
+      return s.dims.map((d) => [d.name, d.nameSpan]);
+    case 'input':
+    case 'param':
+    case 'let':
+    case 'output':
+    case 'metric':
+      return [[s.name, s.nameSpan]];
+    default:
+      return [];
+  }
+}

@@ -1,0 +1,208 @@
+import { type Diagnostic, type Span, suggest } from '@gradus/autodiff';
+import {
+  type ArgType,
+  type CallSpec,
+  type CatalogueEntry,
+  DATASETS,
+  type DataSpec,
+  OPTIMIZERS,
+  SCHEDULES,
+  type SettingValue,
+  TRAIN_SETTINGS,
+} from '@gradus/optim';
+import type { Expr, TrainSetting } from '../syntax/ast.js';
+import { fail, LowerError } from './errors.js';
+
+export type { CallSpec, DataSpec, SettingValue };
+
+/** The `train { }` block after validation; absent keys take the trainer's defaults. */
+export interface TrainConfig {
+  optimizer?: CallSpec;
+  schedule?: CallSpec;
+  data?: DataSpec;
+  batch?: number;
+  epochs?: number;
+  steps?: number;
+  shuffle?: boolean;
+  seed?: number;
+  clip?: number;
+  polyak?: number;
+  early_stop?: number;
+  validation?: number;
+}
+
+function literal(e: Expr): number | undefined {
+  if (e.kind === 'number') return e.value;
+  if (e.kind === 'unary' && e.op === '-') {
+    const v = literal(e.operand);
+    return v === undefined ? undefined : -v;
+  }
+  if (e.kind === 'unary' && e.op === '+') return literal(e.operand);
+  if (e.kind === 'binary' && ['+', '-', '*', '/', '^'].includes(e.op)) {
+    const a = literal(e.left);
+    const b = literal(e.right);
+    if (a === undefined || b === undefined) return undefined;
+    return e.op === '+' ? a + b : e.op === '-' ? a - b : e.op === '*' ? a * b : e.op === '/' ? a / b : a ** b;
+  }
+  return undefined;
+}
+
+function scalar(e: Expr, type: ArgType, what: string): number | boolean | readonly number[] {
+  if (type === 'boolean') {
+    if (e.kind === 'name' && (e.name === 'true' || e.name === 'false')) return e.name === 'true';
+    const n = literal(e);
+    if (n === 0 || n === 1) return n === 1;
+    return fail('E0502', `${what} must be true or false`, e.span);
+  }
+  if (type === 'numbers') {
+    if (e.kind !== 'tensor')
+      return fail('E0502', `${what} must be a list of numbers like [100, 200]`, e.span);
+    return e.elements.map((el) => {
+      const v = literal(el);
+      if (v === undefined) fail('E0502', `${what} must contain only numbers`, el.span);
+      return v as number;
+    });
+  }
+  const n = literal(e);
+  if (n === undefined || !Number.isFinite(n)) return fail('E0502', `${what} must be a number`, e.span);
+  if (type === 'int' && (!Number.isInteger(n) || n < 0))
+    return fail('E0502', `${what} must be a non-negative integer, got ${n}`, e.span);
+  return n;
+}
+
+/** Resolves `name` or `name(args)` against one catalogue (optimisers, schedules or data sets). */
+export function resolveCall(
+  e: Expr,
+  table: Readonly<Record<string, CatalogueEntry>>,
+  what: string,
+): CallSpec {
+  const name = e.kind === 'name' ? e.name : e.kind === 'call' ? e.callee : undefined;
+  if (name === undefined)
+    return fail('E0503', `expected ${what} such as ${Object.keys(table)[0]}(...)`, e.span);
+  const nameSpan = e.kind === 'call' ? e.calleeSpan : e.span;
+  const entry = table[name];
+  if (!entry) {
+    const s = suggest(name, Object.keys(table));
+    return fail('E0504', `unknown ${what} '${name}'`, nameSpan, {
+      hint: s ? `did you mean ${s}?` : `known: ${Object.keys(table).join(', ')}`,
+    });
+  }
+  const given = new Map<string, Expr>();
+  if (e.kind === 'call') {
+    if (e.args.length > entry.positional.length) {
+      fail(
+        'E0505',
+        `${name} takes at most ${entry.positional.length} positional argument${entry.positional.length === 1 ? '' : 's'}, got ${e.args.length}`,
+        e.span,
+      );
+    }
+    e.args.forEach((a, i) => {
+      given.set(entry.positional[i], a);
+    });
+    for (const na of e.namedArgs) {
+      if (!(na.name in entry.args)) {
+        const s = suggest(na.name, Object.keys(entry.args));
+        fail('E0506', `${name} has no argument '${na.name}'`, na.nameSpan, {
+          hint: s ? `did you mean ${s}?` : `its arguments: ${Object.keys(entry.args).join(', ') || 'none'}`,
+        });
+      }
+      if (given.has(na.name)) fail('E0507', `${name}: argument '${na.name}' is given twice`, na.nameSpan);
+      given.set(na.name, na.value);
+    }
+  }
+  const args: Record<string, SettingValue> = {};
+  for (const [arg, spec] of Object.entries(entry.args)) {
+    const ex = given.get(arg);
+    if (ex === undefined) {
+      if (spec.default === undefined)
+        fail('E0508', `${name} needs the argument '${arg}' (${spec.doc})`, e.span);
+      args[arg] = spec.default as SettingValue;
+      continue;
+    }
+    args[arg] =
+      spec.type === 'schedule'
+        ? resolveCall(ex, SCHEDULES, 'schedule')
+        : scalar(ex, spec.type, `${name}: '${arg}'`);
+    if (
+      typeof args[arg] === 'number' &&
+      spec.type !== 'numbers' &&
+      (args[arg] as number) < 0 &&
+      arg !== 'min'
+    ) {
+      fail('E0509', `${name}: '${arg}' must not be negative, got ${args[arg]}`, ex.span);
+    }
+  }
+  return { name, args, span: e.span };
+}
+
+/** Validates one setting; throws a LowerError at the offending span. */
+export function resolveSetting(config: TrainConfig, key: string, value: Expr, keySpan: Span): void {
+  const spec = TRAIN_SETTINGS[key];
+  if (!spec) {
+    const s = suggest(key, Object.keys(TRAIN_SETTINGS));
+    fail('E0501', `unknown training setting '${key}'`, keySpan, {
+      hint: s ? `did you mean ${s}?` : `known settings: ${Object.keys(TRAIN_SETTINGS).join(', ')}`,
+    });
+  }
+  const c = config as Record<string, unknown>;
+  switch (spec.type) {
+    case 'optimizer':
+      c[key] = resolveCall(value, OPTIMIZERS, 'optimizer');
+      return;
+    case 'schedule':
+      c[key] = resolveCall(value, SCHEDULES, 'schedule');
+      return;
+    case 'data':
+      c[key] =
+        value.kind === 'string'
+          ? { path: value.value, span: value.span }
+          : resolveCall(value, DATASETS, 'data set');
+      return;
+    default:
+      c[key] = scalar(value, spec.type, `'${key}'`);
+  }
+}
+
+/** Validates a whole `train { }` block, reporting every bad setting. */
+export function resolveTrainBlock(settings: readonly TrainSetting[], config: TrainConfig = {}): Diagnostic[] {
+  const diagnostics: Diagnostic[] = [];
+  const seen = new Map<string, Span>();
+  for (const s of settings) {
+    const prev = seen.get(s.key);
+    if (prev) {
+      diagnostics.push({
+        code: 'E0510',
+        severity: 'error',
+        message: `training setting '${s.key}' is set twice`,
+        span: s.keySpan,
+        notes: [{ message: 'first set here', span: prev }],
+      });
+      continue;
+    }
+    seen.set(s.key, s.keySpan);
+    try {
+      resolveSetting(config, s.key, s.value, s.keySpan);
+    } catch (e) {
+      if (e instanceof LowerError) diagnostics.push(e.diagnostic);
+      else throw e;
+    }
+  }
+  if (config.epochs !== undefined && config.steps !== undefined) {
+    diagnostics.push({
+      code: 'E0511',
+      severity: 'error',
+      message: "set either 'epochs' or 'steps', not both",
+      span: seen.get('steps'),
+      notes: [{ message: "'epochs' is set here", span: seen.get('epochs') }],
+    });
+  }
+  if (config.batch === 0)
+    diagnostics.push({
+      code: 'E0502',
+      severity: 'error',
+      message: "'batch' must be at least 1",
+      span: seen.get('batch'),
+      notes: [],
+    });
+  return diagnostics;
+}

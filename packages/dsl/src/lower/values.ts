@@ -1,0 +1,34 @@
+import type { Span, Value } from '@gradus/autodiff';
+
+/**
+ * What an expression lowers to. Numbers stay numbers until they meet a tensor, so named
+ * arguments (`axis = -1`, `keep = 0.9`) and literal arithmetic (`2 / 100`) need no graph nodes.
+ */
+export type Val =
+  | { readonly kind: 'tensor'; readonly v: Value }
+  | { readonly kind: 'number'; readonly n: number; readonly integer: boolean }
+  | { readonly kind: 'string'; readonly s: string }
+  /** A literal `[...]` of numbers, kept as data until it is used as a tensor or a list. */
+  | { readonly kind: 'array'; readonly values: readonly number[]; readonly shape: readonly number[] }
+  /** A bare built-in name such as `glorot_uniform` or `mnist`, meaningful only in some places. */
+  | { readonly kind: 'symbol'; readonly name: string };
+
+export interface Located<T> {
+  readonly val: T;
+  readonly span: Span;
+}
+
+export function describeVal(v: Val): string {
+  switch (v.kind) {
+    case 'tensor':
+      return `a ${v.v.dtype === 'i32' ? 'int' : v.v.dtype === 'bool' ? 'bool' : 'float'} tensor of shape [${v.v.shape.join(', ')}]`;
+    case 'number':
+      return `the number ${v.n}`;
+    case 'string':
+      return `the string ${JSON.stringify(v.s)}`;
+    case 'array':
+      return `a literal of shape [${v.shape.join(', ')}]`;
+    case 'symbol':
+      return `'${v.name}'`;
+  }
+}

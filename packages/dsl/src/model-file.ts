@@ -1,0 +1,72 @@
+import { readFileSync } from 'node:fs';
+import type { Diagnostic } from '@gradus/autodiff';
+import { type RenderOptions, renderDiagnostics, type SourceFile } from './diagnostics/index.js';
+import { type Lowered, type LowerOptions, lower } from './lower/index.js';
+import type { Program } from './syntax/ast.js';
+import { parse } from './syntax/index.js';
+
+/** A `.model` file checked end to end: parse, then lower (only when parsing succeeded). */
+export interface CheckedModel {
+  readonly file: SourceFile;
+  readonly program: Program;
+  readonly diagnostics: readonly Diagnostic[];
+  /** Present when there are no errors. */
+  readonly lowered?: Lowered;
+}
+
+export function checkSource(file: SourceFile, opts: LowerOptions = {}): CheckedModel {
+  const parsed = parse(file.text);
+  if (parsed.diagnostics.some((d) => d.severity === 'error')) {
+    return { file, program: parsed.program, diagnostics: parsed.diagnostics };
+  }
+  const { result, diagnostics } = lower(parsed.program, opts);
+  return {
+    file,
+    program: parsed.program,
+    diagnostics: [...parsed.diagnostics, ...diagnostics],
+    ...(result ? { lowered: result } : {}),
+  };
+}
+
+/** A problem that is not located in a `.model` file (a missing file, a bad flag, unreadable JSON). */
+export class UsageError extends Error {
+  constructor(
+    message: string,
+    readonly hint?: string,
+  ) {
+    super(message);
+    this.name = 'UsageError';
+  }
+}
+
+/** Diagnostics located in a model file: the CLI renders them with code frames. */
+export class ModelErrors extends Error {
+  constructor(
+    readonly file: SourceFile,
+    readonly diagnostics: readonly Diagnostic[],
+  ) {
+    super(`${file.name}: ${diagnostics.length} error${diagnostics.length === 1 ? '' : 's'}`);
+    this.name = 'ModelErrors';
+  }
+  render(opts: RenderOptions = {}): string {
+    return renderDiagnostics(this.diagnostics, this.file, opts);
+  }
+}
+
+export function readSource(path: string): SourceFile {
+  try {
+    return { name: path, text: readFileSync(path, 'utf8') };
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') throw new UsageError(`no such file: ${path}`);
+    if (code === 'EISDIR') throw new UsageError(`${path} is a directory, not a .model file`);
+    throw new UsageError(`cannot read ${path}: ${code ?? String(e)}`);
+  }
+}
+
+/** Reads and lowers a model file, or throws `ModelErrors` with every diagnostic. */
+export function loadModel(path: string, opts: LowerOptions = {}): CheckedModel & { lowered: Lowered } {
+  const checked = checkSource(readSource(path), opts);
+  if (!checked.lowered) throw new ModelErrors(checked.file, checked.diagnostics);
+  return checked as CheckedModel & { lowered: Lowered };
+}

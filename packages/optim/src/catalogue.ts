@@ -1,0 +1,247 @@
+/**
+ * The names users write in `train { }` blocks and CLI flags, with each one's arguments and
+ * defaults. The DSL validates settings against this table (unknown names and arguments are
+ * errors at their span, with "did you mean"), and the optimiser and schedule constructors read
+ * their defaults from it, so a default is written once. Defaults follow `torch.optim`.
+ */
+
+/** A validated call such as `adam(lr = 1e-2)`: every argument named, defaults filled in. */
+export interface CallSpec {
+  readonly name: string;
+  readonly args: Readonly<Record<string, SettingValue>>;
+  /** Where it was written, when it came from a `.model` file or a flag. */
+  readonly span?: { readonly start: number; readonly end: number };
+}
+
+export type SettingValue = number | boolean | readonly number[] | CallSpec;
+
+/** Training data: a built-in set or a file. */
+export type DataSpec =
+  | CallSpec
+  | { readonly path: string; readonly span?: { readonly start: number; readonly end: number } };
+
+export type ArgType = 'number' | 'int' | 'boolean' | 'schedule' | 'numbers';
+
+export interface ArgSpec {
+  readonly type: ArgType;
+  /** Absent: the argument is required. */
+  readonly default?: number | boolean | readonly number[];
+  readonly doc: string;
+}
+
+export interface CatalogueEntry {
+  readonly doc: string;
+  readonly args: Readonly<Record<string, ArgSpec>>;
+  /** Positional arguments bind to these names in order. */
+  readonly positional: readonly string[];
+}
+
+const lr = (d: number): ArgSpec => ({ type: 'number', default: d, doc: 'learning rate' });
+
+export const OPTIMIZERS: Readonly<Record<string, CatalogueEntry>> = {
+  sgd: { doc: 'plain gradient descent: x −= lr·g', positional: ['lr'], args: { lr: lr(0.01) } },
+  momentum: {
+    doc: 'heavy ball (PyTorch form): v = ρv + g, x −= lr·v',
+    positional: ['lr', 'rho'],
+    args: { lr: lr(0.01), rho: { type: 'number', default: 0.9, doc: 'momentum coefficient ρ' } },
+  },
+  nesterov: {
+    doc: 'Nesterov momentum (PyTorch form): v = ρv + g, x −= lr·(g + ρv)',
+    positional: ['lr', 'rho'],
+    args: { lr: lr(0.01), rho: { type: 'number', default: 0.9, doc: 'momentum coefficient ρ' } },
+  },
+  adagrad: {
+    doc: 'AdaGrad: s += g², x −= lr·g/(√s + eps)',
+    positional: ['lr', 'eps'],
+    args: { lr: lr(0.01), eps: { type: 'number', default: 1e-10, doc: 'added to the denominator' } },
+  },
+  rmsprop: {
+    doc: 'RMSProp: s = αs + (1−α)g², x −= lr·g/(√s + eps)',
+    positional: ['lr', 'decay', 'eps'],
+    args: {
+      lr: lr(0.01),
+      decay: { type: 'number', default: 0.99, doc: 'decay α of the squared-gradient average' },
+      eps: { type: 'number', default: 1e-8, doc: 'added to the denominator' },
+      centered: { type: 'boolean', default: false, doc: 'divide by the gradient variance estimate' },
+    },
+  },
+  adadelta: {
+    doc: 'AdaDelta: s = ρs + (1−ρ)g², Δ = √(u + eps)/√(s + eps)·g, u = ρu + (1−ρ)Δ², x −= lr·Δ',
+    positional: ['lr', 'rho', 'eps'],
+    args: {
+      lr: lr(1),
+      rho: { type: 'number', default: 0.9, doc: 'decay of the running averages' },
+      eps: { type: 'number', default: 1e-6, doc: 'added inside the square roots' },
+    },
+  },
+  adam: {
+    doc: 'Adam with bias correction',
+    positional: ['lr', 'beta1', 'beta2', 'eps'],
+    args: {
+      lr: lr(1e-3),
+      beta1: { type: 'number', default: 0.9, doc: 'first-moment decay' },
+      beta2: { type: 'number', default: 0.999, doc: 'second-moment decay' },
+      eps: { type: 'number', default: 1e-8, doc: 'added to the denominator' },
+      amsgrad: { type: 'boolean', default: false, doc: 'use the running maximum of the second moment' },
+    },
+  },
+  adamw: {
+    doc: 'Adam with decoupled weight decay',
+    positional: ['lr', 'beta1', 'beta2', 'eps', 'weight_decay'],
+    args: {
+      lr: lr(1e-3),
+      beta1: { type: 'number', default: 0.9, doc: 'first-moment decay' },
+      beta2: { type: 'number', default: 0.999, doc: 'second-moment decay' },
+      eps: { type: 'number', default: 1e-8, doc: 'added to the denominator' },
+      weight_decay: { type: 'number', default: 0.01, doc: 'decoupled decay λ: x −= lr·λ·x' },
+      amsgrad: { type: 'boolean', default: false, doc: 'use the running maximum of the second moment' },
+    },
+  },
+  delta_bar_delta: {
+    doc: "Jacobs' delta-bar-delta: per-parameter rates grow by kappa while the gradient keeps its sign, shrink by phi when it flips",
+    positional: ['lr', 'kappa', 'phi', 'theta'],
+    args: {
+      lr: lr(0.01),
+      kappa: { type: 'number', default: 1e-3, doc: 'additive increase of a rate' },
+      phi: { type: 'number', default: 0.1, doc: 'multiplicative decrease of a rate' },
+      theta: { type: 'number', default: 0.7, doc: 'decay of the gradient trace δ̄' },
+    },
+  },
+  lbfgs: {
+    doc: 'L-BFGS with a strong-Wolfe line search (host-driven, full batch)',
+    positional: ['lr', 'history'],
+    args: {
+      lr: lr(1),
+      history: { type: 'int', default: 10, doc: 'number of curvature pairs kept' },
+      tolerance: { type: 'number', default: 1e-9, doc: 'stop when the gradient norm falls below this' },
+    },
+  },
+  newton: {
+    doc: "Newton's method with the exact Hessian (host-driven; small parameter vectors)",
+    positional: ['lr'],
+    args: { lr: lr(1), damping: { type: 'number', default: 0, doc: 'added to the Hessian diagonal' } },
+  },
+};
+
+export const SCHEDULES: Readonly<Record<string, CatalogueEntry>> = {
+  constant: { doc: 'the base learning rate throughout', positional: [], args: {} },
+  step: {
+    doc: 'multiply by factor every `every` steps',
+    positional: ['every', 'factor'],
+    args: {
+      every: { type: 'int', doc: 'steps between decays' },
+      factor: { type: 'number', default: 0.1, doc: 'multiplier at each decay' },
+    },
+  },
+  multistep: {
+    doc: 'multiply by factor at each milestone step',
+    positional: ['milestones', 'factor'],
+    args: {
+      milestones: { type: 'numbers', doc: 'steps at which to decay' },
+      factor: { type: 'number', default: 0.1, doc: 'multiplier at each milestone' },
+    },
+  },
+  exponential: {
+    doc: 'lr·rate^step',
+    positional: ['rate'],
+    args: { rate: { type: 'number', doc: 'decay per step' } },
+  },
+  cosine: {
+    doc: 'cosine decay from lr to min over `steps` steps',
+    positional: ['steps'],
+    args: {
+      steps: { type: 'int', doc: 'length of the decay' },
+      min: { type: 'number', default: 0, doc: 'final value, as a fraction of lr' },
+    },
+  },
+  linear: {
+    doc: 'linear decay from lr to end·lr over `steps` steps (the lectures’ decay to ε_τ over τ steps)',
+    positional: ['steps', 'end'],
+    args: {
+      steps: { type: 'int', doc: 'τ, the length of the decay' },
+      end: { type: 'number', default: 0.01, doc: 'final value as a fraction of lr (ε_τ/ε_0)' },
+    },
+  },
+  inverse_sqrt: {
+    doc: 'lr/√(1 + step/scale)',
+    positional: ['scale'],
+    args: { scale: { type: 'number', default: 1, doc: 'steps per unit of decay' } },
+  },
+  warmup: {
+    doc: 'linear warmup from 0 over `steps` steps, then another schedule',
+    positional: ['steps', 'then'],
+    args: {
+      steps: { type: 'int', doc: 'length of the warmup' },
+      // biome-ignore lint/suspicious/noThenProperty: `then` is the argument name users write: warmup(steps, then = cosine(...)).
+      then: { type: 'schedule', doc: 'the schedule after warmup (its step counts from the end of warmup)' },
+    },
+  },
+  cyclical: {
+    doc: 'triangular cycles between low·lr and lr with half-period `period`',
+    positional: ['period', 'low'],
+    args: {
+      period: { type: 'int', doc: 'steps from low to high' },
+      low: { type: 'number', default: 0.1, doc: 'lowest value as a fraction of lr' },
+    },
+  },
+  plateau: {
+    doc: 'multiply by factor when the validation loss has not improved for `patience` evaluations (host-side)',
+    positional: ['factor', 'patience'],
+    args: {
+      factor: { type: 'number', default: 0.1, doc: 'multiplier at each reduction' },
+      patience: { type: 'int', default: 10, doc: 'evaluations without improvement before reducing' },
+    },
+  },
+};
+
+export const DATASETS: Readonly<Record<string, CatalogueEntry>> = {
+  spiral: {
+    doc: 'the three-armed spiral of the lectures (points per class)',
+    positional: ['classes', 'points', 'seed'],
+    args: {
+      classes: { type: 'int', default: 3, doc: 'number of arms' },
+      points: { type: 'int', default: 100, doc: 'points per class' },
+      seed: { type: 'int', default: 0, doc: 'noise seed' },
+    },
+  },
+  moons: {
+    doc: 'two interleaving half circles',
+    positional: ['points', 'noise', 'seed'],
+    args: {
+      points: { type: 'int', default: 100, doc: 'points per class' },
+      noise: { type: 'number', default: 0.1, doc: 'standard deviation of the noise' },
+      seed: { type: 'int', default: 0, doc: 'noise seed' },
+    },
+  },
+  blobs: {
+    doc: 'Gaussian blobs',
+    positional: ['classes', 'points', 'seed'],
+    args: {
+      classes: { type: 'int', default: 3, doc: 'number of blobs' },
+      points: { type: 'int', default: 100, doc: 'points per class' },
+      seed: { type: 'int', default: 0, doc: 'seed' },
+    },
+  },
+  mnist: { doc: 'MNIST digits: 60,000 training and 10,000 test images', positional: [], args: {} },
+  iris: { doc: "Fisher's iris data set", positional: [], args: {} },
+};
+
+/** Scalar training settings: key → type. `optimizer`, `schedule` and `data` are structured. */
+export const TRAIN_SETTINGS: Readonly<Record<string, { type: ArgType | 'optimizer' | 'data'; doc: string }>> =
+  {
+    optimizer: { type: 'optimizer', doc: 'the optimiser, e.g. adam(lr = 1e-3)' },
+    schedule: { type: 'schedule', doc: 'learning-rate schedule' },
+    batch: { type: 'int', doc: 'minibatch size' },
+    epochs: { type: 'int', doc: 'passes over the training data' },
+    steps: { type: 'int', doc: 'optimisation steps (instead of epochs)' },
+    shuffle: { type: 'boolean', doc: 'reshuffle every epoch (default true)' },
+    seed: { type: 'int', doc: 'seed of initialisation, dropout and shuffling' },
+    clip: { type: 'number', doc: 'clip the gradient to this global norm' },
+    polyak: { type: 'number', doc: 'Polyak averaging of the parameters, with this decay' },
+    early_stop: { type: 'int', doc: 'stop after this many evaluations without improvement' },
+    data: {
+      type: 'data',
+      doc: 'training data: spiral(...), moons(...), blobs(...), mnist, iris, or a file path',
+    },
+    validation: { type: 'number', doc: 'fraction of the training data held out for validation' },
+  };

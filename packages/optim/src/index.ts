@@ -1,0 +1,3 @@
+export * from './catalogue.js';
+export * from './data/load.js';
+export * from './data/spiral.js';
