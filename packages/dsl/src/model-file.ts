@@ -64,9 +64,18 @@ export function readSource(path: string): SourceFile {
   }
 }
 
-/** Reads and lowers a model file, or throws `ModelErrors` with every diagnostic. */
+/**
+ * Reads and lowers a model file, or throws `ModelErrors` with every diagnostic. Without an
+ * explicit seed, the graph's random streams (dropout) use the `train` block's seed, like the
+ * initialisation does, so one seed governs a run.
+ */
 export function loadModel(path: string, opts: LowerOptions = {}): CheckedModel & { lowered: Lowered } {
-  const checked = checkSource(readSource(path), opts);
+  const file = readSource(path);
+  let checked = checkSource(file, opts);
   if (!checked.lowered) throw new ModelErrors(checked.file, checked.diagnostics);
+  const trainSeed = checked.lowered.model.train.seed;
+  if (opts.seed === undefined && trainSeed !== undefined && trainSeed !== 0) {
+    checked = checkSource(file, { ...opts, seed: trainSeed });
+  }
   return checked as CheckedModel & { lowered: Lowered };
 }

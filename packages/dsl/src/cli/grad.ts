@@ -11,7 +11,10 @@ export interface GradOptions extends PointOptions {
 /** `gradus grad FILE`: the loss and every param's gradient at a point. */
 export function gradCommand(path: string, opts: GradOptions, io: Io): number {
   const dtype = opts.dtype ?? 'f64';
-  const { lowered } = loadModel(path, { floatDtype: dtype, seed: opts.seed ?? 0 });
+  const { lowered } = loadModel(path, {
+    floatDtype: dtype,
+    ...(opts.seed !== undefined ? { seed: opts.seed } : {}),
+  });
   const { graph, model } = lowered;
   const { feeds } = pointOf(lowered, path, opts);
   const loss = graph.value(graph.loss()!);

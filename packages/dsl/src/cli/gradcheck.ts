@@ -17,7 +17,10 @@ export interface GradcheckCliOptions extends PointOptions {
  * differences of the reference interpreter, at the model's data (first `batch` examples).
  */
 export function gradcheckCommand(path: string, opts: GradcheckCliOptions, io: Io): number {
-  const { lowered } = loadModel(path, { floatDtype: 'f64', seed: opts.seed ?? 0 });
+  const { lowered } = loadModel(path, {
+    floatDtype: 'f64',
+    ...(opts.seed !== undefined ? { seed: opts.seed } : {}),
+  });
   const { graph, model } = lowered;
   const { feeds, dataSource } = pointOf(lowered, path, { ...opts, batch: opts.batch ?? 32 });
   const loss = graph.value(graph.loss()!);

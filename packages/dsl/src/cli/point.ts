@@ -29,7 +29,7 @@ function readJson(path: string, what: string): string {
  * The point at which `grad` and `gradcheck` evaluate a model: param values (from `--params`, else
  * the seeded initialisation) and input data (from `--data`, else the `train` block's data, else a
  * small seeded random batch of the declared shapes). Every variable (including batchnorm state)
- * gets a value.
+ * gets a value, and random ops see step 1.
  */
 export function pointOf(
   { graph, model }: Lowered,
@@ -67,5 +67,7 @@ export function pointOf(
     ? checkParams(model, parseColumns(readJson(opts.params, 'params'), opts.params), opts.params)
     : {};
   const variables = initVariables(graph, seed, dims);
-  return { feeds: { ...variables, ...params, ...inputs }, dataSource };
+  // Random ops (dropout) draw the masks of the first training step.
+  const step: Tensor = { shape: [], dtype: 'i32', data: Float64Array.of(1) };
+  return { feeds: { ...variables, ...params, ...inputs, $step: step }, dataSource };
 }

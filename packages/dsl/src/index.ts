@@ -1,0 +1,6 @@
+export { buildCli, runCli } from './cli/main.js';
+export * from './diagnostics/index.js';
+export * from './feeds.js';
+export * from './lower/index.js';
+export * from './model-file.js';
+export * from './syntax/index.js';

@@ -1,0 +1,192 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { initVariables, interpret, type Tensor, toNested } from '@gradus/autodiff';
+import { loadModel, randomInputs } from '@gradus/dsl';
+import { describe, expect, it } from 'vitest';
+import { cli, sharedModel, sharedModels } from './helpers.js';
+
+const models = sharedModels();
+const tmp = mkdtempSync(join(tmpdir(), 'gradus-cli-'));
+
+describe('the shared models', () => {
+  it('are all there', () => {
+    expect(models.length).toBeGreaterThanOrEqual(7);
+  });
+
+  it('all check', () => {
+    const r = cli('check', ...models.map(sharedModel));
+    expect(r.err).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.out.split('\n').filter((l) => l.startsWith('ok: '))).toHaveLength(models.length);
+  });
+
+  for (const m of models) {
+    it(`${m}: gradcheck passes`, () => {
+      const r = cli('gradcheck', sharedModel(m), '--json');
+      expect(r.err).toBe('');
+      const report = JSON.parse(r.out.trim().split('\n').at(-1)!);
+      expect(report.ok).toBe(true);
+      expect(r.code).toBe(0);
+      for (const p of Object.values(report.params) as { maxRelError: number }[])
+        expect(p.maxRelError).toBeLessThan(1e-5);
+    });
+
+    it(`${m}: grad agrees with central differences of the interpreter's loss`, () => {
+      const { lowered } = loadModel(sharedModel(m));
+      const { graph, model } = lowered;
+      // A small data file of the declared shapes (labels within the class count), fed to the CLI
+      // and, independently, to the interpreter.
+      const data = randomInputs(graph, model, 5, 11);
+      const dataFile = join(tmp, `${m}.data.json`);
+      writeFileSync(
+        dataFile,
+        JSON.stringify(Object.fromEntries(Object.entries(data).map(([k, t]) => [k, toNested(t)]))),
+      );
+      const args = model.inputs.length > 0 ? ['--data', dataFile] : [];
+      const r = cli('grad', sharedModel(m), '--json', ...args);
+      expect(r.err).toBe('');
+      expect(r.code).toBe(0);
+      const { loss, grads } = JSON.parse(r.out.trim());
+      const dims = model.inputs.some((i) => i.shape.includes('N')) ? { N: 5 } : {};
+      const feeds: Record<string, Tensor> = { ...initVariables(graph, model.train.seed ?? 0, dims), ...data };
+      const lossAt = (f: Record<string, Tensor>) =>
+        interpret([graph.loss()!], { feeds: { ...f, $step: 1 } })[0].data[0];
+      expect(lossAt(feeds)).toBeCloseTo(loss, 12);
+      for (const p of model.params) {
+        const eps = 1e-6;
+        const n = feeds[p.name].data.length;
+        for (const j of [0, n - 1]) {
+          const shift = (d: number) => {
+            const values = Float64Array.from(feeds[p.name].data);
+            values[j] += d;
+            return lossAt({ ...feeds, [p.name]: { ...feeds[p.name], data: values } });
+          };
+          const numeric = (shift(eps) - shift(-eps)) / (2 * eps);
+          expect(Math.abs(grads[p.name][j] - numeric)).toBeLessThan(1e-5 * Math.max(1, Math.abs(numeric)));
+        }
+      }
+    });
+  }
+});
+
+describe('gradus grad at a given point', () => {
+  it('uses --params and --data, and the ravine gradient is (2x, 100y)', () => {
+    const params = join(tmp, 'p.json');
+    writeFileSync(params, JSON.stringify({ x: [3, -2] }));
+    const r = cli('grad', sharedModel('ravine.model'), '--params', params, '--json');
+    expect(r.code).toBe(0);
+    const { loss, grads } = JSON.parse(r.out);
+    expect(loss).toBeCloseTo(9 + 50 * 4, 12);
+    expect(grads.x).toEqual([6, -200]);
+  });
+
+  it('two_layer on a tiny given batch', () => {
+    const data = join(tmp, 'd.json');
+    writeFileSync(
+      data,
+      JSON.stringify({
+        x: [
+          [0.5, -0.25],
+          [0.1, 0.9],
+        ],
+        y: [2, 0],
+      }),
+    );
+    const r = cli('grad', sharedModel('two_layer.model'), '--data', data, '--json');
+    expect(r.err).toBe('');
+    expect(r.code).toBe(0);
+    const { grads } = JSON.parse(r.out);
+    expect(grads.W1).toHaveLength(200);
+    expect(grads.b2).toHaveLength(3);
+    // Softmax cross-entropy: the gradient wrt b2 sums to zero (each row of softmax − onehot does).
+    expect(Math.abs(grads.b2.reduce((a: number, b: number) => a + b, 0))).toBeLessThan(1e-12);
+  });
+});
+
+describe('bad input gets a clear error and exit 1, never a stack trace', () => {
+  const expectClean = (r: { code: number; err: string }, pattern: RegExp) => {
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(pattern);
+    expect(r.err).not.toMatch(/\n\s+at /);
+  };
+  it('missing model file', () => expectClean(cli('check', join(tmp, 'nope.model')), /no such file/));
+  it('a directory', () => expectClean(cli('grad', tmp), /is a directory/));
+  it('missing params file', () =>
+    expectClean(
+      cli('grad', sharedModel('ravine.model'), '--params', join(tmp, 'none.json')),
+      /no such params file/,
+    ));
+  it('unreadable JSON', () => {
+    const f = join(tmp, 'bad.json');
+    writeFileSync(f, '{ "x": [1, 2');
+    expectClean(cli('grad', sharedModel('ravine.model'), '--params', f), /not valid JSON/);
+  });
+  it('unknown param name, with a suggestion', () => {
+    const f = join(tmp, 'unknown.json');
+    writeFileSync(f, JSON.stringify({ xx: [1, 2] }));
+    expectClean(
+      cli('grad', sharedModel('ravine.model'), '--params', f),
+      /no param 'xx'[\s\S]*did you mean x\?/,
+    );
+  });
+  it('param of the wrong shape', () => {
+    const f = join(tmp, 'shape.json');
+    writeFileSync(f, JSON.stringify({ x: [1, 2, 3] }));
+    expectClean(
+      cli('grad', sharedModel('ravine.model'), '--params', f),
+      /'x' has shape \[3\], but the model declares \[2\]/,
+    );
+  });
+  it('data whose shapes do not match the inputs', () => {
+    const f = join(tmp, 'data-shape.json');
+    writeFileSync(f, JSON.stringify({ x: [[1, 2, 3]], y: [0] }));
+    expectClean(
+      cli('grad', sharedModel('two_layer.model'), '--data', f),
+      /'x' has shape \[1, 3\], but the model declares \[N, D\] = \[N, 2\]/,
+    );
+  });
+  it('inconsistent batch sizes', () => {
+    const f = join(tmp, 'data-n.json');
+    writeFileSync(f, JSON.stringify({ x: [[1, 2]], y: [0, 1] }));
+    expectClean(cli('grad', sharedModel('two_layer.model'), '--data', f), /'y' has 2 along N, but 'x' has 1/);
+  });
+  it('float labels in data', () => {
+    const f = join(tmp, 'labels.json');
+    writeFileSync(f, JSON.stringify({ x: [[1, 2]], y: [0.5] }));
+    expectClean(
+      cli('grad', sharedModel('two_layer.model'), '--data', f),
+      /declared int but holds non-integer values/,
+    );
+  });
+  it('NaN in data', () => {
+    const f = join(tmp, 'nan.json');
+    writeFileSync(f, '{ "x": [[1, 2]], "y": ["a"] }');
+    expectClean(cli('grad', sharedModel('two_layer.model'), '--data', f), /not a number/);
+  });
+  it('a malformed model reports diagnostics with a caret', () => {
+    const f = join(tmp, 'broken.model');
+    writeFileSync(f, 'model M {\n  param w: [3] init zeros\n  loss = sum(w ^)\n}\n');
+    const r = cli('check', f);
+    expectClean(r, /broken\.model:3:\d+: error\[E\d{4}\]/);
+    expect(r.err).toMatch(/\^/);
+  });
+  it('a bad flag value', () =>
+    expectClean(cli('grad', sharedModel('ravine.model'), '--dtype', 'f16'), /f16/));
+  it('an unknown command', () => expectClean(cli('trian', sharedModel('ravine.model')), /unknown command/));
+});
+
+describe('help and version', () => {
+  it('--version', () => {
+    const r = cli('--version');
+    expect(r.code).toBe(0);
+    expect(r.out.trim()).toMatch(/^\d+\.\d+\.\d+$/);
+  });
+  for (const cmd of ['check', 'grad', 'gradcheck']) {
+    it(`${cmd} --help`, () => {
+      const r = cli(cmd, '--help');
+      expect(r.code).toBe(0);
+      expect(r.out).toMatch(/Usage: gradus/);
+    });
+  }
+});
