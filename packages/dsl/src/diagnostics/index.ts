@@ -1,0 +1,9 @@
+/** Rendering diagnostics as text: file:line:col headers, code frames with carets, notes, hints. */
+export {
+  type LineCol,
+  lineCol,
+  type RenderOptions,
+  renderDiagnostic,
+  renderDiagnostics,
+  type SourceFile,
+} from './render.js';
