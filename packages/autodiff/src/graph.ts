@@ -219,6 +219,16 @@ export class Graph {
     return this.streams++;
   }
 
+  /** How many random streams have been handed out; graph copies (passes, JSON) carry it over. */
+  get streamCount(): number {
+    return this.streams;
+  }
+
+  /** Makes later `nextStream()` calls return `n` or more, so a rebuilt graph's new streams don't collide. */
+  reserveStreams(n: number): void {
+    this.streams = Math.max(this.streams, n);
+  }
+
   /** The step counter that random ops read (created on first use). */
   stepInput(): Node {
     return this.inputs.get(STEP_INPUT) ?? this.input(STEP_INPUT, [], 'i32').node;

@@ -1,3 +1,4 @@
+export * from './bind.js';
 export * from './composites.js';
 export * from './diagnostic.js';
 export * from './dtype.js';
@@ -9,7 +10,11 @@ export * from './node.js';
 export type { ArgInfo, EvalContext, Inferred, OpDef, VjpContext, VjpThunk } from './op.js';
 export { defineOp } from './op.js';
 export * from './ops/index.js';
+export * from './passes/index.js';
 export * from './random.js';
+export * from './serialize.js';
 export * from './shape.js';
 export * from './tensor.js';
+export * from './text.js';
+export * from './validate.js';
 export * from './value.js';
