@@ -1,7 +1,7 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { initVariables, interpret, type Tensor, toNested } from '@gradus/autodiff';
+import { fromJSON, initVariables, interpret, type Tensor, toNested, validateGraph } from '@gradus/autodiff';
 import { loadModel, randomInputs } from '@gradus/dsl';
 import { describe, expect, it } from 'vitest';
 import { cli, sharedModel, sharedModels } from './helpers.js';
@@ -189,4 +189,42 @@ describe('help and version', () => {
       expect(r.out).toMatch(/Usage: gradus/);
     });
   }
+});
+
+describe('gradus compile', () => {
+  for (const m of models) {
+    it(`${m}: --emit ir is a lossless graph with the loss and every gradient`, () => {
+      const out = join(tmp, `${m}.ir.json`);
+      const r = cli('compile', sharedModel(m), '--emit', 'ir', '-o', out);
+      expect(r.err).toBe('');
+      expect(r.code).toBe(0);
+      const g = fromJSON(readFileSync(out, 'utf8'));
+      expect(validateGraph(g)).toEqual([]);
+      const { lowered } = loadModel(sharedModel(m));
+      expect([...g.outputs.keys()].sort()).toEqual(
+        [...lowered.graph.outputs.keys(), ...lowered.model.params.map((p) => `grad.${p.name}`)].sort(),
+      );
+      // Same loss as the model compiled directly, on the same point.
+      const data = randomInputs(lowered.graph, lowered.model, 3, 5);
+      const dims = lowered.model.inputs.some((i) => i.shape.includes('N')) ? { N: 3 } : {};
+      const feeds = { ...initVariables(lowered.graph, 1, dims), ...data, $step: 1 };
+      const a = interpret([g.loss()!], { feeds })[0].data[0];
+      const b = interpret([lowered.graph.loss()!], { feeds })[0].data[0];
+      expect(a).toBeCloseTo(b, 12);
+    });
+  }
+
+  it('--emit text shows one line per node and the named results', () => {
+    const r = cli('compile', sharedModel('ravine.model'), '--emit', 'text');
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/^%0: f64\[2\] = Variable/m);
+    expect(r.out).toMatch(/^loss loss = %\d+$/m);
+    expect(r.out).toMatch(/^output grad\.x = %\d+$/m);
+  });
+
+  it('an unknown --emit kind is a clear error', () => {
+    const r = cli('compile', sharedModel('ravine.model'), '--emit', 'wasm');
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/wasm/);
+  });
 });

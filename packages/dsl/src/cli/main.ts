@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { Command, CommanderError, Option } from 'commander';
 import { checkCommand } from './check.js';
+import { compileCommand, EMIT_KINDS } from './compile.js';
 import { gradCommand } from './grad.js';
 import { gradcheckCommand } from './gradcheck.js';
 import { intArg, positiveNumber } from './options.js';
@@ -32,6 +33,19 @@ export function buildCli(io: Io, setExit: (code: number) => void): Command {
     .description('parse and type-check model files; exit 1 with diagnostics on any error')
     .argument('<files...>', '.model files')
     .action(guarded((files: string[]) => checkCommand(files, io)));
+
+  program
+    .command('compile')
+    .description('compile a model and print (or write) its graph, gradients included')
+    .argument('<file>', '.model file')
+    .addOption(new Option('--emit <kind>', 'what to emit').choices([...EMIT_KINDS]).default('text'))
+    .option('-o, --output <path>', 'write to a file instead of standard output')
+    .addOption(new Option('--dtype <dtype>', 'float precision').choices(['f64', 'f32']).default('f64'))
+    .addOption(
+      new Option('--mode <mode>', 'training or evaluation graph').choices(['train', 'eval']).default('train'),
+    )
+    .option('--no-optimize', 'skip the graph passes')
+    .action(guarded((file: string, o) => compileCommand(file, o, io)));
 
   const point = (c: Command) =>
     c

@@ -1,0 +1,54 @@
+import { writeFileSync } from 'node:fs';
+import { formatGraph, type Graph, grad, optimize, serializeGraph } from '@gradus/autodiff';
+import type { Lowered } from '../lower/index.js';
+import { loadModel, UsageError } from '../model-file.js';
+import type { Io } from './output.js';
+
+export const EMIT_KINDS = ['ir', 'text'] as const;
+export type EmitKind = (typeof EMIT_KINDS)[number];
+
+export interface CompileOptions {
+  readonly emit: EmitKind;
+  readonly output?: string;
+  readonly dtype?: 'f32' | 'f64';
+  readonly mode?: 'train' | 'eval';
+  /** Run the graph passes (simplification, CSE, folding, DCE) first; on by default. */
+  readonly optimize?: boolean;
+}
+
+/** The model's graph with the gradient of the loss wrt every param as outputs `grad.<name>`. */
+export function withGradients({ graph }: Lowered): Graph {
+  const loss = graph.loss();
+  if (loss) {
+    const params = graph.params().map((p) => graph.value(p));
+    grad(graph.value(loss), params).forEach((gv, i) => {
+      graph.output(`grad.${params[i].node.attrs.name as string}`, gv);
+    });
+  }
+  return graph;
+}
+
+/** `gradus compile FILE --emit KIND [-o PATH]`. */
+export function compileCommand(path: string, opts: CompileOptions, io: Io): number {
+  const lowered = loadModel(path, { floatDtype: opts.dtype ?? 'f64', mode: opts.mode ?? 'train' });
+  let g = withGradients(lowered.lowered);
+  if (opts.optimize !== false) g = optimize(g);
+  let text: string;
+  switch (opts.emit) {
+    case 'ir':
+      text = serializeGraph(g, 2);
+      break;
+    case 'text':
+      text = formatGraph(g, { reachableOnly: true });
+      break;
+  }
+  if (opts.output) {
+    try {
+      writeFileSync(opts.output, `${text}\n`);
+    } catch (e) {
+      throw new UsageError(`cannot write ${opts.output}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
+    }
+    io.out(`wrote ${opts.output}`);
+  } else io.out(text);
+  return 0;
+}
