@@ -48,7 +48,7 @@ describe('the shared models', () => {
       expect(r.err).toBe('');
       expect(r.code).toBe(0);
       const { loss, grads } = JSON.parse(r.out.trim());
-      const dims = model.inputs.some((i) => i.shape.includes('N')) ? { N: 5 } : {};
+      const dims: Record<string, number> = model.inputs.some((i) => i.shape.includes('N')) ? { N: 5 } : {};
       const feeds: Record<string, Tensor> = { ...initVariables(graph, model.train.seed ?? 0, dims), ...data };
       const lossAt = (f: Record<string, Tensor>) =>
         interpret([graph.loss()!], { feeds: { ...f, $step: 1 } })[0].data[0];
@@ -206,7 +206,9 @@ describe('gradus compile', () => {
       );
       // Same loss as the model compiled directly, on the same point.
       const data = randomInputs(lowered.graph, lowered.model, 3, 5);
-      const dims = lowered.model.inputs.some((i) => i.shape.includes('N')) ? { N: 3 } : {};
+      const dims: Record<string, number> = lowered.model.inputs.some((i) => i.shape.includes('N'))
+        ? { N: 3 }
+        : {};
       const feeds = { ...initVariables(lowered.graph, 1, dims), ...data, $step: 1 };
       const a = interpret([g.loss()!], { feeds })[0].data[0];
       const b = interpret([lowered.graph.loss()!], { feeds })[0].data[0];

@@ -153,8 +153,9 @@ export function run(
     [...outNames.map((n) => g.outputs.get(n)!.node), ...updNames.map((n) => g.updates.get(n)!)],
     opts,
   );
-  const outputs: Record<string, Tensor> = {};
-  const updates: Record<string, Tensor> = {};
+  // Null-prototype records: a variable named `__proto__` must be a key, not a prototype.
+  const outputs: Record<string, Tensor> = Object.create(null);
+  const updates: Record<string, Tensor> = Object.create(null);
   outNames.forEach((n, i) => {
     outputs[n] = vals[i];
   });
@@ -170,7 +171,7 @@ export function initVariables(
   seed: number,
   dims: Readonly<Record<string, number>> = {},
 ): Record<string, Tensor> {
-  const out: Record<string, Tensor> = {};
+  const out: Record<string, Tensor> = Object.create(null);
   for (const [name, node] of g.variables) {
     const shape = concreteOrThrow(node.shape, dims, name);
     out[name] = {

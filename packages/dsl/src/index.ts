@@ -1,5 +1,6 @@
 export { buildCli, runCli } from './cli/main.js';
 export * from './diagnostics/index.js';
+export * from './emit/index.js';
 export * from './feeds.js';
 export * from './lower/index.js';
 export * from './model-file.js';

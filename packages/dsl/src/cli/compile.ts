@@ -1,10 +1,11 @@
 import { writeFileSync } from 'node:fs';
 import { formatGraph, type Graph, grad, optimize, serializeGraph } from '@gradus/autodiff';
+import { emitDot, emitTypeScript } from '../emit/index.js';
 import type { Lowered } from '../lower/index.js';
 import { loadModel, UsageError } from '../model-file.js';
 import type { Io } from './output.js';
 
-export const EMIT_KINDS = ['ir', 'text'] as const;
+export const EMIT_KINDS = ['ir', 'text', 'dot', 'ts'] as const;
 export type EmitKind = (typeof EMIT_KINDS)[number];
 
 export interface CompileOptions {
@@ -30,16 +31,21 @@ export function withGradients({ graph }: Lowered): Graph {
 
 /** `gradus compile FILE --emit KIND [-o PATH]`. */
 export function compileCommand(path: string, opts: CompileOptions, io: Io): number {
-  const lowered = loadModel(path, { floatDtype: opts.dtype ?? 'f64', mode: opts.mode ?? 'train' });
-  let g = withGradients(lowered.lowered);
-  if (opts.optimize !== false) g = optimize(g);
+  const { lowered } = loadModel(path, { floatDtype: opts.dtype ?? 'f64', mode: opts.mode ?? 'train' });
+  const passes = (g: Graph) => (opts.optimize === false ? g : optimize(g));
   let text: string;
   switch (opts.emit) {
     case 'ir':
-      text = serializeGraph(g, 2);
+      text = serializeGraph(passes(withGradients(lowered)), 2);
       break;
     case 'text':
-      text = formatGraph(g, { reachableOnly: true });
+      text = formatGraph(passes(withGradients(lowered)), { reachableOnly: true });
+      break;
+    case 'dot':
+      text = emitDot(lowered.graph, lowered.model);
+      break;
+    case 'ts':
+      text = emitTypeScript(lowered.graph, lowered.model, { source: path });
       break;
   }
   if (opts.output) {
