@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { initVariables, type Tensor } from '@gradus/autodiff';
-import { loadData, parseColumns } from '@gradus/optim';
+import { loadData, parseJsonColumns } from '@gradus/optim';
 import { bindInputs, checkParams, randomInputs, sampleRows } from '../feeds.js';
 import type { Lowered } from '../lower/index.js';
 import { UsageError } from '../model-file.js';
@@ -43,7 +43,7 @@ export function pointOf(
     inputs = {};
     dataSource = 'none';
   } else if (opts.data) {
-    inputs = bindInputs(model, parseColumns(readJson(opts.data, 'data'), opts.data), opts.data);
+    inputs = bindInputs(model, loadData({ path: opts.data }).train, opts.data);
     dataSource = opts.data;
   } else if (model.train.data) {
     const loaded = loadData(model.train.data, dirname(modelPath));
@@ -64,7 +64,7 @@ export function pointOf(
       if (typeof d === 'string') dims[d] = inputs[inp.name].shape[i];
     });
   const params = opts.params
-    ? checkParams(model, parseColumns(readJson(opts.params, 'params'), opts.params), opts.params)
+    ? checkParams(model, parseJsonColumns(readJson(opts.params, 'params'), opts.params), opts.params)
     : {};
   const variables = initVariables(graph, seed, dims);
   // Random ops (dropout) draw the masks of the first training step.

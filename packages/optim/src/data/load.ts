@@ -1,7 +1,9 @@
 import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
-import { diagnostic, GradusError, type Tensor, toTensor } from '@gradus/autodiff';
+import { extname, resolve } from 'node:path';
+import { diagnostic, GradusError, type Tensor } from '@gradus/autodiff';
 import type { DataSpec } from '../catalogue.js';
+import { blobs, iris, mnist, moons } from './builtin-sets.js';
+import { parseCsvColumns, parseJsonColumns, parseNpy } from './files.js';
 import { spiral } from './spiral.js';
 
 /** Named columns of examples (`x`, `y`, ...): the first axis of every tensor is the example axis. */
@@ -31,60 +33,46 @@ export function loadData(spec: DataSpec, baseDir = process.cwd()): LoadedData {
         description: `spiral: ${d.classes} classes × ${d.n / d.classes} points`,
       };
     }
+    case 'moons':
+      return { train: moons(num(a.points, 100), num(a.noise, 0.1), num(a.seed, 0)), description: 'moons' };
+    case 'blobs':
+      return { train: blobs(num(a.classes, 3), num(a.points, 100), num(a.seed, 0)), description: 'blobs' };
+    case 'iris':
+      return { train: iris(), description: 'iris: 150 flowers × 4 measurements' };
+    case 'mnist': {
+      const { train, test } = mnist();
+      return { train, test, description: 'MNIST: 60,000 training and 10,000 test images' };
+    }
     default:
-      throw new GradusError(
-        diagnostic('E0601', `the data set '${spec.name}' cannot be loaded by this version of Gradus`),
-      );
+      throw new GradusError(diagnostic('E0601', `unknown data set '${spec.name}'`));
   }
 }
 
-/** A JSON file mapping column names to nested arrays: `{ "x": [[0.1, 0.2], ...], "y": [0, ...] }`. */
+/** A data file: `.json` (`{ "x": [[...]], "y": [...] }`), `.csv` (header `x[0],x[1],y`) or `.npy`. */
 function loadFile(path: string): LoadedData {
-  let text: string;
+  const ext = extname(path).toLowerCase();
+  if (!['.json', '.csv', '.npy'].includes(ext)) {
+    throw new GradusError(diagnostic('E0603', `cannot read ${path}: data files must be .json, .csv or .npy`));
+  }
+  let bytes: Buffer;
   try {
-    text = readFileSync(path, 'utf8');
+    bytes = readFileSync(path);
   } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
     throw new GradusError(
       diagnostic(
         'E0602',
-        `cannot read the data file ${path}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`,
+        code === 'ENOENT'
+          ? `no such data file: ${path}`
+          : `cannot read the data file ${path}: ${code ?? String(e)}`,
       ),
     );
   }
-  if (!path.endsWith('.json')) {
-    throw new GradusError(diagnostic('E0603', `cannot read ${path}: data files must be .json`));
-  }
-  return { train: parseColumns(text, path), description: path };
-}
-
-/** Parses `{ name: nested array }` JSON into columns, with errors that name the file and the column. */
-export function parseColumns(text: string, source: string): Columns {
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (e) {
-    throw new GradusError(diagnostic('E0604', `${source} is not valid JSON: ${(e as Error).message}`));
-  }
-  if (typeof json !== 'object' || json === null || Array.isArray(json)) {
-    throw new GradusError(diagnostic('E0605', `${source} must hold a JSON object mapping names to arrays`));
-  }
-  const out: Record<string, Tensor> = {};
-  for (const [name, value] of Object.entries(json)) {
-    try {
-      out[name] = toTensor(value as number[], 'f64');
-    } catch (e) {
-      throw new GradusError(
-        diagnostic(
-          'E0606',
-          `${source}: '${name}' is not a rectangular array of numbers (${(e as Error).message})`,
-        ),
-      );
-    }
-    if (out[name].data.some((v) => typeof v !== 'number' || Number.isNaN(v))) {
-      throw new GradusError(
-        diagnostic('E0607', `${source}: '${name}' contains a value that is not a number`),
-      );
-    }
-  }
-  return out;
+  const train =
+    ext === '.json'
+      ? parseJsonColumns(bytes.toString('utf8'), path)
+      : ext === '.csv'
+        ? parseCsvColumns(bytes.toString('utf8'), path)
+        : parseNpy(bytes, path);
+  return { train, description: path };
 }
