@@ -1,7 +1,7 @@
 /**
  * Composite ops, built from primitives so their gradients come from the primitives' rules.
  * None of these needed a fused primitive: the numerically delicate ones (logsumexp, softmax,
- * log-softmax, softplus) are stabilised by subtracting a max or using |x|, in graph ops.
+ * log-softmax, softplus) are stabilised by subtracting a (gradient-stopped) max, in graph ops.
  */
 import { diagnostic, GradusError } from './diagnostic.js';
 import type { AxisOptions, Value } from './value.js';
@@ -19,14 +19,23 @@ export function leakyRelu(x: Value, alpha = 0.01): Value {
   return x.gt(0).where(x, x.mul(alpha));
 }
 
-/** 1 / (1 + e^-x): for very negative x, e^-x overflows to ∞ and the result is 0, as it should be. */
+/**
+ * 1 / (1 + e^-x), computed as e^-softplus(-x): no exponential of a positive number, so nothing
+ * overflows at any x in f32 or f64. (The direct form's e^-x overflowed for very negative x: the
+ * value was still 0, but the gradient was 0·∞ = NaN.)
+ */
 export function sigmoid(x: Value): Value {
-  return x.neg().exp().add(1).rdiv(1);
+  return softplus(x.neg()).neg().exp();
 }
 
-/** log(1 + e^x) = max(x, 0) + log(1 + e^-|x|), which never overflows. */
+/**
+ * log(1 + e^x) = m + log(e^-m + e^(x-m)) with m = max(x, 0) held constant: both exponentials are
+ * at most 1, so nothing overflows, and as the identity holds for any m, every derivative is exact,
+ * at x = 0 too (the kinks of a max(x, 0) + log(1 + e^-|x|) form gave a gradient of 0 there, not ½).
+ */
 export function softplus(x: Value): Value {
-  return relu(x).add(x.abs().neg().exp().add(1).log());
+  const m = x.maximum(0).stopGradient();
+  return m.add(m.neg().exp().add(x.sub(m).exp()).log());
 }
 
 /** How many elements a reduction over `axes` folds: a constant, or a `Size` node for symbolic dims. */

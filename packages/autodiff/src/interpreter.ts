@@ -77,10 +77,12 @@ export function interpret(targets: readonly Node[], opts: InterpretOptions = {})
       values.set(node, { shape: [], dtype: 'i32', data: Float64Array.of(0) });
     } else if (node.op === 'Variable' && opts.initSeed !== undefined) {
       const shape = concreteOrThrow(node.shape, dims, name);
+      const data = initialValue(node.attrs.init as InitSpec, shape, opts.initSeed, name);
+      // Rounded like a fed value, so an f32 run starts where an f32 backend starts.
       values.set(node, {
         shape,
         dtype: node.dtype,
-        data: initialValue(node.attrs.init as InitSpec, shape, opts.initSeed, name),
+        data: round && isFloat(node.dtype) ? data.map(Math.fround) : data,
       });
     } else {
       throw new GradusError(

@@ -6,6 +6,7 @@ import { gradCommand } from './grad.js';
 import { gradcheckCommand } from './gradcheck.js';
 import { intArg, positiveNumber } from './options.js';
 import { type Io, processIo, reportError } from './output.js';
+import { trainCommand } from './train.js';
 
 export const VERSION = '0.1.0';
 
@@ -82,6 +83,35 @@ export function buildCli(io: Io, setExit: (code: number) => void): Command {
     .option('--eps <x>', 'central-difference step', positiveNumber)
     .option('--json', 'print one JSON line: {"ok", "params": {name: {"maxRelError"}}}')
     .action(guarded((file: string, o) => gradcheckCommand(file, o, io)));
+
+  program
+    .command('train')
+    .description('train a model; flags override its train { } settings')
+    .argument('<file>', '.model file')
+    .option(
+      '--data <spec>',
+      'data: spiral(classes = 3, points = 100), moons, blobs, mnist, iris, or a .json/.csv/.npy file',
+    )
+    .option('--optimizer <call>', "e.g. 'adam(lr = 1e-3)'")
+    .option('--schedule <call>', "e.g. 'warmup(steps = 50, then = cosine(steps = 2000))'")
+    .option('--epochs <n>', 'passes over the data', intArg(1))
+    .option('--steps <n>', 'optimisation steps (instead of epochs)', intArg(1))
+    .option('--batch <n>', 'minibatch size', intArg(1))
+    .option('--seed <n>', 'seed of initialisation, dropout and shuffling', intArg(0))
+    .addOption(new Option('--dtype <dtype>', 'float precision').choices(['f64', 'f32']).default('f64'))
+    .addOption(
+      new Option('--backend <backend>', 'where to run').choices(['cpu', 'gpu', 'auto']).default('cpu'),
+    )
+    .option('--log <file>', 'JSON lines: one per step and one per evaluation')
+    .option(
+      '--trace <file>',
+      'JSON lines per step: loss, lr, and the params after the step (models ≤ 10,000 params)',
+    )
+    .option('--checkpoint <dir>', 'save a checkpoint here every epoch and at the end')
+    .option('--resume <dir>', 'continue the run checkpointed in this directory')
+    .option('--overwrite', 'replace an existing log, trace or checkpoint')
+    .option('--json', 'last line: {"loss", "metrics", "steps", "seconds", "compileSeconds"}')
+    .action(guarded((file: string, o) => trainCommand(file, o, io)));
 
   return program;
 }

@@ -1,5 +1,6 @@
 export * from './builtins.js';
 export * from './errors.js';
+export * from './flags.js';
 export * from './init-spec.js';
 export * from './lower.js';
 export * from './train.js';

@@ -1,0 +1,208 @@
+/**
+ * The named optimisers, each a `chain` of transforms, with the names, arguments and defaults of
+ * the catalogue (which follow torch.optim, so trajectories agree with PyTorch's):
+ *
+ * | name | update | lectures |
+ * |---|---|---|
+ * | sgd(lr) | x ← x − lr·g | same |
+ * | momentum(lr, rho) | v ← ρv + g; x ← x − lr·v | v ← ρv − lr·g; x ← x + v (same iterates for constant lr) |
+ * | nesterov(lr, rho) | v ← ρv + g; x ← x − lr·(g + ρv) | gradient at x + ρv; equal after a change of variables |
+ * | adagrad(lr, eps) | s ← s + g²; x ← x − lr·g/(√s + eps), eps 1e-10 | δ + √r with δ 1e-7, or √(G + ε) |
+ * | rmsprop(lr, decay, eps, centered) | s ← αs + (1−α)g²; x ← x − lr·g/(√s + eps), α 0.99 | √(δ + r), ρ 0.9 |
+ * | adadelta(lr, rho, eps) | Zeiler's rule, x ← x − lr·Δ, lr 1 | no lr (lr = 1) |
+ * | adam(lr, beta1, beta2, eps, amsgrad) | bias-corrected moments; x ← x − lr·m̂/(√v̂ + eps) | same |
+ * | adamw(lr, beta1, beta2, eps, weight_decay) | adam plus decoupled decay x ← x − lr·λx | — |
+ * | delta_bar_delta(lr, kappa, phi, theta) | per-parameter rates, see scaleByDeltaBarDelta | as stated there |
+ *
+ * Any `lr` may be a schedule; so may every hyper-parameter of the transforms.
+ */
+import { diagnostic, GradusError } from '@gradus/autodiff';
+import { type CallSpec, OPTIMIZERS, type SettingValue } from './catalogue.js';
+import { scheduleFromSpec } from './schedules/from-spec.js';
+import { defineSchedule, type Hyper, isSchedule, type Schedule } from './schedules/schedule.js';
+import { resolveArgs, unknownName } from './schedules/spec-args.js';
+import { scaleByAdadelta } from './transforms/adadelta.js';
+import { scaleByAdagrad } from './transforms/adagrad.js';
+import { scaleByAdam } from './transforms/adam.js';
+import { chain } from './transforms/chain.js';
+import { numDefault as d, boolDefault as db } from './transforms/defaults.js';
+import { scaleByDeltaBarDelta } from './transforms/delta-bar-delta.js';
+import { scaleByRms } from './transforms/rms.js';
+import { scaleByLearningRate } from './transforms/scale.js';
+import { trace } from './transforms/trace.js';
+import type { GradientTransformation, StateTree } from './transforms/types.js';
+import { addDecayedWeights } from './transforms/weight-decay.js';
+
+export type Optimizer = GradientTransformation<StateTree[]>;
+
+/** Plain gradient descent: x ← x − lr·g. */
+export function sgd(lr: Hyper = d('sgd', 'lr')): Optimizer {
+  return chain(scaleByLearningRate(lr));
+}
+
+/** Heavy-ball momentum, PyTorch's form: v ← ρv + g, x ← x − lr·v. */
+export function momentum(lr: Hyper = d('momentum', 'lr'), rho: Hyper = d('momentum', 'rho')): Optimizer {
+  return chain(trace({ decay: rho }), scaleByLearningRate(lr));
+}
+
+/** Nesterov momentum, PyTorch's form: v ← ρv + g, x ← x − lr·(g + ρv). */
+export function nesterov(lr: Hyper = d('nesterov', 'lr'), rho: Hyper = d('nesterov', 'rho')): Optimizer {
+  return chain(trace({ decay: rho, nesterov: true }), scaleByLearningRate(lr));
+}
+
+export function adagrad(lr: Hyper = d('adagrad', 'lr'), eps: Hyper = d('adagrad', 'eps')): Optimizer {
+  return chain(scaleByAdagrad({ eps }), scaleByLearningRate(lr));
+}
+
+export function rmsprop(
+  lr: Hyper = d('rmsprop', 'lr'),
+  decay: Hyper = d('rmsprop', 'decay'),
+  eps: Hyper = d('rmsprop', 'eps'),
+  centered: boolean = db('rmsprop', 'centered'),
+): Optimizer {
+  return chain(scaleByRms({ decay, eps, centered }), scaleByLearningRate(lr));
+}
+
+export function adadelta(
+  lr: Hyper = d('adadelta', 'lr'),
+  rho: Hyper = d('adadelta', 'rho'),
+  eps: Hyper = d('adadelta', 'eps'),
+): Optimizer {
+  return chain(scaleByAdadelta({ rho, eps }), scaleByLearningRate(lr));
+}
+
+export function adam(
+  lr: Hyper = d('adam', 'lr'),
+  beta1: Hyper = d('adam', 'beta1'),
+  beta2: Hyper = d('adam', 'beta2'),
+  eps: Hyper = d('adam', 'eps'),
+  amsgrad: boolean = db('adam', 'amsgrad'),
+): Optimizer {
+  return chain(scaleByAdam({ b1: beta1, b2: beta2, eps, amsgrad }), scaleByLearningRate(lr));
+}
+
+export function adamw(
+  lr: Hyper = d('adamw', 'lr'),
+  beta1: Hyper = d('adamw', 'beta1'),
+  beta2: Hyper = d('adamw', 'beta2'),
+  eps: Hyper = d('adamw', 'eps'),
+  weightDecay: Hyper = d('adamw', 'weight_decay'),
+  amsgrad: boolean = db('adamw', 'amsgrad'),
+): Optimizer {
+  return chain(
+    scaleByAdam({ b1: beta1, b2: beta2, eps, amsgrad }),
+    addDecayedWeights(weightDecay),
+    scaleByLearningRate(lr),
+  );
+}
+
+/**
+ * Delta-bar-delta with per-parameter rates starting at `lr`. `multiplier` (a number or a
+ * schedule, default 1) scales the adapted rates, which is how a learning-rate schedule applies.
+ */
+export function deltaBarDelta(
+  lr: number = d('delta_bar_delta', 'lr'),
+  kappa: Hyper = d('delta_bar_delta', 'kappa'),
+  phi: Hyper = d('delta_bar_delta', 'phi'),
+  theta: Hyper = d('delta_bar_delta', 'theta'),
+  multiplier: Hyper = 1,
+): Optimizer {
+  return chain(scaleByDeltaBarDelta({ lr, kappa, phi, theta }), scaleByLearningRate(multiplier));
+}
+
+/** The optimisers `optimizerFromSpec` builds, by catalogue name (the catalogue also lists host-driven ones). */
+export const NAMED_OPTIMIZERS = {
+  sgd,
+  momentum,
+  nesterov,
+  adagrad,
+  rmsprop,
+  adadelta,
+  adam,
+  adamw,
+  delta_bar_delta: deltaBarDelta,
+} as const;
+
+/** `s/base` as a schedule. */
+function relativeTo(s: Schedule, base: number): Schedule {
+  return defineSchedule(`${s.name} / ${base}`, (A, t) => A.div(s.at(A, t), base));
+}
+
+/** An optimiser built from a spec, with the learning rate (or schedule of it) it applies, for printing and plotting. */
+export interface SpecOptimizer extends Optimizer {
+  /** The learning rate: a number, or a schedule (a `PlateauSchedule` carries the host rule to drive). */
+  readonly lr: Hyper;
+}
+
+export interface FromSpecOptions {
+  /**
+   * A learning-rate schedule: a validated call such as `cosine(steps = 1000)`, whose fractions are
+   * of the optimiser's lr, or a ready schedule giving the rate itself.
+   */
+  readonly schedule?: CallSpec | Schedule;
+}
+
+/**
+ * Builds a named optimiser from a validated `CallSpec` such as `adam(lr = 1e-3)`. Unknown names
+ * (and arguments) are GradusErrors naming them; `lbfgs` and `newton` are host-driven and are
+ * not gradient transformations.
+ */
+export function optimizerFromSpec(spec: CallSpec, opts: FromSpecOptions = {}): SpecOptimizer {
+  const entry = Object.hasOwn(OPTIMIZERS, spec.name) ? OPTIMIZERS[spec.name] : undefined;
+  if (!entry) throw unknownName('optimizer', spec, Object.keys(OPTIMIZERS));
+  if (!Object.hasOwn(NAMED_OPTIMIZERS, spec.name)) {
+    throw new GradusError(
+      diagnostic(
+        'E0905',
+        `${spec.name} is driven from the host (it needs a line search or a linear solve), so it is not a gradient transformation`,
+        spec.span ? { span: spec.span } : {},
+      ),
+    );
+  }
+  const a = resolveArgs('optimizer', spec, entry);
+  const base = a.lr as number;
+  const lr: Hyper =
+    opts.schedule === undefined
+      ? base
+      : isSchedule(opts.schedule)
+        ? opts.schedule
+        : scheduleFromSpec(opts.schedule, base);
+  if (spec.name === 'delta_bar_delta') {
+    // The schedule scales the adapted rates: a catalogue schedule is already a fraction of lr.
+    const multiplier: Hyper =
+      opts.schedule === undefined
+        ? 1
+        : isSchedule(opts.schedule)
+          ? relativeTo(opts.schedule, base)
+          : scheduleFromSpec(opts.schedule, 1);
+    const opt = deltaBarDelta(base, a.kappa as number, a.phi as number, a.theta as number, multiplier);
+    return { ...opt, lr };
+  }
+  return { ...named(spec.name, a, lr), lr };
+}
+
+/** The named optimisers other than delta-bar-delta, from resolved arguments. */
+function named(name: string, a: Readonly<Record<string, SettingValue>>, lr: Hyper): Optimizer {
+  const n = (k: string) => a[k] as number;
+  const b = (k: string) => a[k] as boolean;
+  switch (name) {
+    case 'sgd':
+      return sgd(lr);
+    case 'momentum':
+      return momentum(lr, n('rho'));
+    case 'nesterov':
+      return nesterov(lr, n('rho'));
+    case 'adagrad':
+      return adagrad(lr, n('eps'));
+    case 'rmsprop':
+      return rmsprop(lr, n('decay'), n('eps'), b('centered'));
+    case 'adadelta':
+      return adadelta(lr, n('rho'), n('eps'));
+    case 'adam':
+      return adam(lr, n('beta1'), n('beta2'), n('eps'), b('amsgrad'));
+    case 'adamw':
+      return adamw(lr, n('beta1'), n('beta2'), n('eps'), n('weight_decay'), b('amsgrad'));
+    default:
+      throw new Error(`optimizerFromSpec: no builder for '${name}'`);
+  }
+}

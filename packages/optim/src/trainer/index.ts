@@ -1,0 +1,3 @@
+export * from './batches.js';
+export * from './checkpoint.js';
+export * from './trainer.js';
