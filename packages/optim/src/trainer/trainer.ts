@@ -1,5 +1,5 @@
 import type { Graph, Tensor } from '@gradus/autodiff';
-import type { Backend, Executable } from '@gradus/backends';
+import type { Backend } from '@gradus/backends';
 import type { CallSpec } from '../catalogue.js';
 import type { Columns } from '../data/load.js';
 import { optimizerFromSpec } from '../optimizers.js';
