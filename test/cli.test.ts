@@ -1,6 +1,7 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { fromJSON, initVariables, interpret, type Tensor, toNested, validateGraph } from '@gradus/autodiff';
 import { loadModel, randomInputs } from '@gradus/dsl';
 import { describe, expect, it } from 'vitest';
@@ -229,4 +230,18 @@ describe('gradus compile', () => {
     expect(r.code).toBe(1);
     expect(r.err).toMatch(/wasm/);
   });
+});
+
+describe('the examples', () => {
+  const dir = fileURLToPath(new URL('../examples/', import.meta.url));
+  const files = readdirSync(dir).filter((f) => f.endsWith('.model'));
+  it('include the MNIST model of the README', () => {
+    expect(files).toContain('mnist_mlp.model');
+  });
+  for (const f of files) {
+    it(`${f} checks and compiles`, () => {
+      expect(cli('check', join(dir, f)).code).toBe(0);
+      expect(cli('compile', join(dir, f), '--emit', 'text').code).toBe(0);
+    });
+  }
 });
