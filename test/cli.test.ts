@@ -71,6 +71,37 @@ describe('the shared models', () => {
   }
 });
 
+describe('the CPU backend and the reference interpreter agree', () => {
+  for (const m of models) {
+    it(`${m}: gradus grad --backend cpu equals --backend interpreter (f64)`, () => {
+      const a = JSON.parse(cli('grad', sharedModel(m), '--json', '--backend', 'cpu').out);
+      const b = JSON.parse(cli('grad', sharedModel(m), '--json', '--backend', 'interpreter').out);
+      expect(Math.abs(a.loss - b.loss)).toBeLessThanOrEqual(1e-12 * Math.max(1, Math.abs(b.loss)));
+      for (const [name, values] of Object.entries(b.grads) as [string, number[]][]) {
+        values.forEach((v, i) => {
+          expect(Math.abs(a.grads[name][i] - v)).toBeLessThanOrEqual(1e-12 * Math.max(1, Math.abs(v)));
+        });
+      }
+    });
+  }
+
+  it('gradcheck checks the CPU backend by default and the interpreter on request', () => {
+    expect(cli('gradcheck', sharedModel('rosenbrock.model')).out).toMatch(
+      /analytic gradients on the cpu backend/,
+    );
+    const r = cli('gradcheck', sharedModel('rosenbrock.model'), '--backend', 'interpreter');
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/on the interpreter backend/);
+  });
+
+  it('--emit js prints the generated function for a batch size', () => {
+    const r = cli('compile', sharedModel('two_layer.model'), '--emit', 'js', '--batch', '8');
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/^'use strict';/);
+    expect(r.out).toMatch(/function mm_/);
+  });
+});
+
 describe('gradus grad at a given point', () => {
   it('uses --params and --data, and the ravine gradient is (2x, 100y)', () => {
     const params = join(tmp, 'p.json');

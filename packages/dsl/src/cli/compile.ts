@@ -1,11 +1,12 @@
 import { writeFileSync } from 'node:fs';
-import { formatGraph, type Graph, grad, optimize, serializeGraph } from '@gradus/autodiff';
+import { formatGraph, type Graph, grad, optimize, serializeGraph, symbolicDims } from '@gradus/autodiff';
+import { cpu } from '@gradus/backends';
 import { emitDot, emitTypeScript } from '../emit/index.js';
 import type { Lowered } from '../lower/index.js';
 import { loadModel, UsageError } from '../model-file.js';
 import type { Io } from './output.js';
 
-export const EMIT_KINDS = ['ir', 'text', 'dot', 'ts'] as const;
+export const EMIT_KINDS = ['ir', 'text', 'dot', 'ts', 'js'] as const;
 export type EmitKind = (typeof EMIT_KINDS)[number];
 
 export interface CompileOptions {
@@ -15,6 +16,8 @@ export interface CompileOptions {
   readonly mode?: 'train' | 'eval';
   /** Run the graph passes (simplification, CSE, folding, DCE) first; on by default. */
   readonly optimize?: boolean;
+  /** For `--emit js`: the value of every symbolic dim (the batch size); default 32. */
+  readonly batch?: number;
 }
 
 /** The model's graph with the gradient of the loss wrt every param as outputs `grad.<name>`. */
@@ -47,6 +50,14 @@ export function compileCommand(path: string, opts: CompileOptions, io: Io): numb
     case 'ts':
       text = emitTypeScript(lowered.graph, lowered.model, { source: path });
       break;
+    case 'js': {
+      // The CPU backend's generated function for the forward and gradient graph, with the
+      // symbolic dims bound (a specialisation is compiled per batch size).
+      const g = passes(withGradients(lowered));
+      const dims = Object.fromEntries(symbolicDims(g).map((d) => [d, opts.batch ?? 32]));
+      text = cpu.compile(g, { dtype: opts.dtype ?? 'f64' }).source(dims);
+      break;
+    }
   }
   if (opts.output) {
     try {

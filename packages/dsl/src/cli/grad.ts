@@ -1,11 +1,14 @@
 import { grad, interpret } from '@gradus/autodiff';
 import { loadModel } from '../model-file.js';
+import { type Evaluator, evaluateOnCpu } from './backend-eval.js';
 import { fmt, type Io, table } from './output.js';
 import { type PointOptions, pointOf } from './point.js';
 
 export interface GradOptions extends PointOptions {
   readonly dtype?: 'f32' | 'f64';
   readonly json?: boolean;
+  /** Where the numbers are computed: the CPU backend (default) or the reference interpreter. */
+  readonly backend?: Evaluator;
 }
 
 /** `gradus grad FILE`: the loss and every param's gradient at a point. */
@@ -20,7 +23,10 @@ export function gradCommand(path: string, opts: GradOptions, io: Io): number {
   const loss = graph.value(graph.loss()!);
   const params = graph.params().map((p) => graph.value(p));
   const grads = grad(loss, params);
-  const [l, ...gs] = interpret([loss.node, ...grads.map((g) => g.node)], { feeds, precision: dtype });
+  const [l, ...gs] =
+    opts.backend === 'interpreter'
+      ? interpret([loss.node, ...grads.map((g) => g.node)], { feeds, precision: dtype })
+      : evaluateOnCpu([loss, ...grads], feeds, dtype);
   if (opts.json) {
     const out: Record<string, number[]> = {};
     model.params.forEach((p, i) => {

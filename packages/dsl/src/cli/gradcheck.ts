@@ -1,5 +1,6 @@
 import { gradcheckGraph } from '@gradus/autodiff/testing';
 import { loadModel } from '../model-file.js';
+import { type Evaluator, evaluateOnCpu } from './backend-eval.js';
 import { fmt, type Io, table } from './output.js';
 import { type PointOptions, pointOf } from './point.js';
 
@@ -10,6 +11,8 @@ export interface GradcheckCliOptions extends PointOptions {
   readonly all?: boolean;
   readonly tol?: number;
   readonly eps?: number;
+  /** Where the analytic gradient is computed: the CPU backend (default) or the interpreter. */
+  readonly backend?: Evaluator;
 }
 
 /**
@@ -31,6 +34,7 @@ export function gradcheckCommand(path: string, opts: GradcheckCliOptions, io: Io
     rtol,
     atol: 1e-8,
     eps: opts.eps ?? 1e-6,
+    ...(opts.backend === 'interpreter' ? {} : { evaluate: (gs, f) => evaluateOnCpu(gs, f, 'f64') }),
     ...(samples !== undefined ? { samples } : {}),
   });
   if (opts.json) {
@@ -55,7 +59,9 @@ export function gradcheckCommand(path: string, opts: GradcheckCliOptions, io: Io
       bad ? 'FAIL' : 'ok',
     ]);
   });
-  io.out(`gradcheck ${path} (data: ${dataSource}; tolerance ${rtol})`);
+  io.out(
+    `gradcheck ${path} (data: ${dataSource}; analytic gradients on the ${opts.backend ?? 'cpu'} backend; tolerance ${rtol})`,
+  );
   io.out(table(rows));
   const kinks = report.kinks.reduce((a, b) => a + b, 0);
   if (kinks > 0)
