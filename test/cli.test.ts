@@ -276,3 +276,57 @@ describe('the examples', () => {
     });
   }
 });
+
+describe('gradus schedule, eval and predict', () => {
+  it('schedule --json gives one rate per step: linear warmup, then cosine decay', () => {
+    const r = cli('schedule', sharedModel('two_layer.model'), '--json');
+    expect(r.code).toBe(0);
+    const { lr } = JSON.parse(r.out);
+    expect(lr).toHaveLength(2000); // 400 epochs × ⌈300 / 64⌉ = 5 batches
+    // Step k (1-based) uses the schedule at t = k − 1 completed steps.
+    expect(lr[0]).toBe(0);
+    expect(lr[25]).toBeCloseTo((0.01 * 25) / 50, 15);
+    const cosineAt = (t: number) => 0.01 * 0.5 * (1 + Math.cos((Math.PI * t) / 2000));
+    expect(lr[50 + 700]).toBeCloseTo(cosineAt(700), 15);
+  });
+
+  it('schedule honours --optimizer and --schedule flags', () => {
+    const r = cli(
+      'schedule',
+      sharedModel('ravine.model'),
+      '--schedule',
+      'step(every = 50, factor = 0.5)',
+      '--json',
+    );
+    const { lr } = JSON.parse(r.out);
+    expect(lr).toHaveLength(200);
+    expect([lr[0], lr[49], lr[50], lr[150]]).toEqual([0.015, 0.015, 0.0075, 0.015 / 8]);
+  });
+
+  it('eval of a checkpoint reproduces the trainer’s final evaluation; predict gives every row', () => {
+    const dir = join(tmp, 'ck-eval');
+    const t = cli('train', sharedModel('spiral_softmax.model'), '--checkpoint', dir, '--json');
+    expect(t.code).toBe(0);
+    const trained = JSON.parse(t.out.trim().split('\n').at(-1)!);
+    const e = cli('eval', sharedModel('spiral_softmax.model'), '--checkpoint', dir, '--json');
+    expect(e.code).toBe(0);
+    const evaluated = JSON.parse(e.out);
+    expect(evaluated.metrics.accuracy).toBeCloseTo(trained.metrics.accuracy, 12);
+    expect(evaluated.examples).toBe(300);
+    const p = cli('predict', sharedModel('two_layer.model'), '--json');
+    expect(p.code).toBe(0);
+    const { probs } = JSON.parse(p.out);
+    expect(probs).toHaveLength(300);
+    for (const row of probs.slice(0, 5))
+      expect(row.reduce((a: number, b: number) => a + b, 0)).toBeCloseTo(1, 12);
+  });
+
+  it('predict on a model without outputs and eval of a missing checkpoint are clear errors', () => {
+    const a = cli('predict', sharedModel('ravine.model'));
+    expect(a.code).toBe(1);
+    expect(a.err).toMatch(/declares no output/);
+    const b = cli('eval', sharedModel('ravine.model'), '--checkpoint', join(tmp, 'nothing-here'));
+    expect(b.code).toBe(1);
+    expect(b.err).toMatch(/no checkpoint in/);
+  });
+});
