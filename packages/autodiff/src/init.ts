@@ -18,6 +18,11 @@ export type InitSpec =
   | { readonly kind: 'he_uniform' }
   | { readonly kind: 'orthogonal'; readonly gain: number }
   | { readonly kind: 'sparse'; readonly k: number; readonly std?: number }
+  /**
+   * Mishkin and Matas' layer-sequential unit-variance init: orthogonal here; the trainer then
+   * rescales each such weight on one batch of data so its layer's output has unit variance.
+   */
+  | { readonly kind: 'lsuv'; readonly tolerance?: number }
   | { readonly kind: 'literal'; readonly value: readonly number[] };
 
 export type InitKind = InitSpec['kind'];
@@ -37,6 +42,7 @@ export const init = {
   heUniform: (): InitSpec => ({ kind: 'he_uniform' }),
   orthogonal: (gain = 1): InitSpec => ({ kind: 'orthogonal', gain }),
   sparse: (k: number, std = 1): InitSpec => ({ kind: 'sparse', k, std }),
+  lsuv: (tolerance = 0.05): InitSpec => ({ kind: 'lsuv', tolerance }),
   literal: (value: readonly number[]): InitSpec => ({ kind: 'literal', value }),
 } as const;
 
@@ -104,6 +110,9 @@ export function initialValue(spec: InitSpec, shape: ConcreteShape, seed: number,
       break;
     case 'orthogonal':
       orthogonal(out, shape, spec.gain, z);
+      break;
+    case 'lsuv':
+      orthogonal(out, shape, 1, z);
       break;
     case 'sparse':
       sparse(out, shape, spec.k, spec.std ?? 1, seed, stream);

@@ -27,6 +27,7 @@ const INITIALISERS: Readonly<Record<string, InitEntry>> = {
   he_uniform: { params: [], required: 0, make: () => ({ kind: 'he_uniform' }) },
   orthogonal: { params: ['gain'], required: 0, make: ([gain = 1]) => ({ kind: 'orthogonal', gain }) },
   sparse: { params: ['k', 'std'], required: 1, make: ([k, std = 1]) => ({ kind: 'sparse', k, std }) },
+  lsuv: { params: ['tolerance'], required: 0, make: ([tolerance = 0.05]) => ({ kind: 'lsuv', tolerance }) },
 };
 
 export const INITIALISER_NAMES = Object.keys(INITIALISERS);
