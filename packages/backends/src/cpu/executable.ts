@@ -165,7 +165,7 @@ export class CpuExecutable implements Executable {
     if (step && !Object.hasOwn(feeds, STEP_INPUT)) spec.buffers[spec.module.bufOf.get(step) as number][0] = 0;
     if (spec.attached !== this.storageVersion) this.attachVariables(spec);
     spec.run();
-    const out: Record<string, Tensor> = {};
+    const out: Record<string, Tensor> = Object.create(null);
     for (let k = 0; k < this.outputNames.length; k++) {
       const node = this.targets[k];
       const buf = spec.buffers[spec.module.targets[k]];

@@ -109,7 +109,7 @@ export function evalCommand(path: string, opts: EvalOptions, io: Io): number {
     [...l.graph.outputs].filter(([, o]) => o.kind !== 'output').map(([n]) => n),
   );
   const data = evaluationData(path, lowered, opts);
-  const sums: Record<string, number> = {};
+  const sums: Record<string, number> = Object.create(null);
   let total = 0;
   overChunks(
     exe,
@@ -155,7 +155,7 @@ export function predictCommand(path: string, opts: EvalOptions, io: Io): number 
       for (const n of names) parts[n].push(out[n]);
     },
   );
-  const joined: Record<string, Tensor> = {};
+  const joined: Record<string, Tensor> = Object.create(null);
   for (const n of names) {
     const ts = parts[n];
     const data = new Float64Array(ts.reduce((a, t) => a + t.data.length, 0));

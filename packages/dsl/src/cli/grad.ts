@@ -28,7 +28,7 @@ export function gradCommand(path: string, opts: GradOptions, io: Io): number {
       ? interpret([loss.node, ...grads.map((g) => g.node)], { feeds, precision: dtype })
       : evaluateOnCpu([loss, ...grads], feeds, dtype);
   if (opts.json) {
-    const out: Record<string, number[]> = {};
+    const out: Record<string, number[]> = Object.create(null);
     model.params.forEach((p, i) => {
       out[p.name] = Array.from(gs[i].data);
     });

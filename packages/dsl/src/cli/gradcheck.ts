@@ -38,7 +38,7 @@ export function gradcheckCommand(path: string, opts: GradcheckCliOptions, io: Io
     ...(samples !== undefined ? { samples } : {}),
   });
   if (opts.json) {
-    const out: Record<string, { maxRelError: number; kinks: number }> = {};
+    const out: Record<string, { maxRelError: number; kinks: number }> = Object.create(null);
     model.params.forEach((p, i) => {
       out[p.name] = { maxRelError: report.perInput[i], kinks: report.kinks[i] };
     });
