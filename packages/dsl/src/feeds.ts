@@ -17,10 +17,17 @@ import { UsageError } from './model-file.js';
 /**
  * Binds data columns to a model's inputs by name, checking names, ranks, fixed dims, the
  * consistency of symbolic dims across inputs, integer labels and NaN/∞. Errors name the input,
- * the declared shape and what was given.
+ * the declared shape and what was given. With the model's graph, int labels are also checked
+ * against the class count of the Gather/OneHot that reads them: an out-of-range label would
+ * otherwise surface only as a NaN loss (Gather) or a silently zero target row (OneHot).
  */
-export function bindInputs(model: ModelInfo, columns: Columns, source: string): Record<string, Tensor> {
-  const out: Record<string, Tensor> = {};
+export function bindInputs(
+  model: ModelInfo,
+  columns: Columns,
+  source: string,
+  graph?: Graph,
+): Record<string, Tensor> {
+  const out: Record<string, Tensor> = Object.create(null);
   const dims: Record<string, { value: number; by: string }> = {};
   for (const input of model.inputs) {
     const col = columns[input.name];
@@ -64,6 +71,16 @@ export function bindInputs(model: ModelInfo, columns: Columns, source: string): 
         'labels must be whole numbers',
       );
     }
+    const node = input.dtype === 'i32' ? graph?.inputs.get(input.name) : undefined;
+    const classes = node && labelRange(graph!, node);
+    if (classes !== undefined) {
+      const at = col.data.findIndex((v) => v < 0 || v >= classes);
+      if (at >= 0)
+        throw new UsageError(
+          `${source}: '${input.name}' holds the label ${col.data[at]} at flat index ${at}, but the model uses it with ${classes} classes (labels 0 to ${classes - 1})`,
+          'check the data, or the class count the model declares',
+        );
+    }
     out[input.name] = { ...col, dtype: input.dtype };
   }
   return out;
@@ -92,7 +109,7 @@ export function randomInputs(
   batch: number,
   seed: number,
 ): Record<string, Tensor> {
-  const out: Record<string, Tensor> = {};
+  const out: Record<string, Tensor> = Object.create(null);
   for (const input of model.inputs) {
     const shape = input.shape.map((d) => (typeof d === 'number' ? d : batch));
     const n = shape.reduce((p, d) => p * d, 1);
@@ -118,7 +135,7 @@ export function sampleRows(cols: Record<string, Tensor>, n: number, seed: number
   const total = Object.values(cols)[0]?.shape[0] ?? 0;
   if (total <= n) return cols;
   const order = permutation(total, seed, streamOf('sample-rows'), 0).slice(0, n).sort();
-  const out: Record<string, Tensor> = {};
+  const out: Record<string, Tensor> = Object.create(null);
   for (const [k, t] of Object.entries(cols)) {
     const row = t.data.length / t.shape[0];
     const data = new Float64Array(n * row);
@@ -132,7 +149,7 @@ export function sampleRows(cols: Record<string, Tensor>, n: number, seed: number
 
 /** Checks parameter values given by the user (`--params`) against the model's declarations. */
 export function checkParams(model: ModelInfo, given: Columns, source: string): Record<string, Tensor> {
-  const out: Record<string, Tensor> = {};
+  const out: Record<string, Tensor> = Object.create(null);
   const names = model.params.map((p) => p.name);
   for (const [name, t] of Object.entries(given)) {
     const p = model.params.find((q) => q.name === name);

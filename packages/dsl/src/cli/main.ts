@@ -1,11 +1,14 @@
 #!/usr/bin/env node
 import { Command, CommanderError, Option } from 'commander';
+import { EVALUATORS } from './backend-eval.js';
 import { checkCommand } from './check.js';
 import { compileCommand, EMIT_KINDS } from './compile.js';
+import { evalCommand, predictCommand } from './evaluate.js';
 import { gradCommand } from './grad.js';
 import { gradcheckCommand } from './gradcheck.js';
 import { intArg, positiveNumber } from './options.js';
 import { type Io, processIo, reportError } from './output.js';
+import { scheduleCommand } from './schedule.js';
 import { trainCommand } from './train.js';
 
 export const VERSION = '0.1.0';
@@ -46,6 +49,7 @@ export function buildCli(io: Io, setExit: (code: number) => void): Command {
       new Option('--mode <mode>', 'training or evaluation graph').choices(['train', 'eval']).default('train'),
     )
     .option('--no-optimize', 'skip the graph passes')
+    .option('--batch <n>', 'with --emit js: the size of symbolic dims such as N', intArg(1))
     .action(guarded((file: string, o) => compileCommand(file, o, io)));
 
   const point = (c: Command) =>
@@ -68,6 +72,7 @@ export function buildCli(io: Io, setExit: (code: number) => void): Command {
   )
     .addOption(new Option('--dtype <dtype>', 'float precision').choices(['f64', 'f32']).default('f64'))
     .option('--json', 'print one JSON line: {"loss", "grads": {name: [row-major values]}}')
+    .addOption(new Option('--backend <where>', 'compute on').choices([...EVALUATORS]).default('cpu'))
     .action(guarded((file: string, o) => gradCommand(file, o, io)));
 
   point(
@@ -82,6 +87,11 @@ export function buildCli(io: Io, setExit: (code: number) => void): Command {
     .option('--tol <x>', 'relative tolerance', positiveNumber)
     .option('--eps <x>', 'central-difference step', positiveNumber)
     .option('--json', 'print one JSON line: {"ok", "params": {name: {"maxRelError"}}}')
+    .addOption(
+      new Option('--backend <where>', 'compute the analytic gradient on')
+        .choices([...EVALUATORS])
+        .default('cpu'),
+    )
     .action(guarded((file: string, o) => gradcheckCommand(file, o, io)));
 
   program
@@ -94,8 +104,16 @@ export function buildCli(io: Io, setExit: (code: number) => void): Command {
     )
     .option('--optimizer <call>', "e.g. 'adam(lr = 1e-3)'")
     .option('--schedule <call>', "e.g. 'warmup(steps = 50, then = cosine(steps = 2000))'")
-    .option('--epochs <n>', 'passes over the data', intArg(1))
-    .option('--steps <n>', 'optimisation steps (instead of epochs)', intArg(1))
+    .option(
+      '--epochs <n>',
+      'length of the run in passes over the data (the total, also when resuming)',
+      intArg(1),
+    )
+    .option(
+      '--steps <n>',
+      'length of the run in optimisation steps, instead of epochs (the total, also when resuming)',
+      intArg(1),
+    )
     .option('--batch <n>', 'minibatch size', intArg(1))
     .option('--seed <n>', 'seed of initialisation, dropout and shuffling', intArg(0))
     .addOption(new Option('--dtype <dtype>', 'float precision').choices(['f64', 'f32']).default('f64'))
@@ -107,11 +125,50 @@ export function buildCli(io: Io, setExit: (code: number) => void): Command {
       '--trace <file>',
       'JSON lines per step: loss, lr, and the params after the step (models ≤ 10,000 params)',
     )
+    .option(
+      '--plot <dir>',
+      'write SVG charts: loss and metrics, and for two-parameter models the path over the contours',
+    )
     .option('--checkpoint <dir>', 'save a checkpoint here every epoch and at the end')
-    .option('--resume <dir>', 'continue the run checkpointed in this directory')
-    .option('--overwrite', 'replace an existing log, trace or checkpoint')
+    .option('--checkpoint-every <n>', 'also save a checkpoint every n steps', intArg(1))
+    .option(
+      '--resume <dir>',
+      "continue the run checkpointed in this directory, bit-identically (--steps/--epochs still give the whole run's length); its --log and --trace files are continued",
+    )
+    .option('--overwrite', 'replace an existing log, trace, chart or checkpoint')
     .option('--json', 'last line: {"loss", "metrics", "steps", "seconds", "compileSeconds"}')
     .action(guarded((file: string, o) => trainCommand(file, o, io)));
+
+  const evalLike = (name: string, description: string) =>
+    program
+      .command(name)
+      .description(description)
+      .argument('<file>', '.model file')
+      .option('--checkpoint <dir>', 'params from this checkpoint (default: the seeded initialisation)')
+      .option('--data <spec>', "data (default: the train block's; its test split when it has one)")
+      .addOption(new Option('--dtype <dtype>', 'float precision').choices(['f64', 'f32']).default('f64'))
+      .option('--seed <n>', 'seed of the initialisation when there is no checkpoint', intArg(0))
+      .option('--json', 'print one JSON line');
+  evalLike('eval', 'the loss and metrics of the evaluation graph (no dropout, running statistics)').action(
+    guarded((file: string, o) => evalCommand(file, o, io)),
+  );
+  evalLike('predict', 'every `output` of the model for each example')
+    .option('--rows <n>', 'rows to print without --json', intArg(1))
+    .action(guarded((file: string, o) => predictCommand(file, o, io)));
+
+  program
+    .command('schedule')
+    .description('print the learning rate at every step of the run, before training')
+    .argument('<file>', '.model file')
+    .option('--optimizer <call>', "e.g. 'adam(lr = 1e-3)'")
+    .option('--schedule <call>', "e.g. 'warmup(steps = 50, then = cosine(steps = 2000))'")
+    .option('--epochs <n>', 'length of the run in epochs', intArg(1))
+    .option('--steps <n>', 'length of the run in steps', intArg(1))
+    .option('--batch <n>', 'minibatch size', intArg(1))
+    .option('--data <spec>', 'the data (its size turns epochs into steps)')
+    .option('--points <n>', 'rows of the table', intArg(1))
+    .option('--json', 'print {"optimizer", "schedule", "lr": [one value per step]}')
+    .action(guarded((file: string, o) => scheduleCommand(file, o, io)));
 
   return program;
 }

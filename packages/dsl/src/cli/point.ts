@@ -43,11 +43,11 @@ export function pointOf(
     inputs = {};
     dataSource = 'none';
   } else if (opts.data) {
-    inputs = bindInputs(model, loadData({ path: opts.data }).train, opts.data);
+    inputs = bindInputs(model, loadData({ path: opts.data }).train, opts.data, graph);
     dataSource = opts.data;
   } else if (model.train.data) {
     const loaded = loadData(model.train.data, dirname(modelPath));
-    inputs = bindInputs(model, loaded.train, loaded.description);
+    inputs = bindInputs(model, loaded.train, loaded.description, graph);
     dataSource = loaded.description;
   } else {
     inputs = randomInputs(graph, model, 4, seed);

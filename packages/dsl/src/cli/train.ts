@@ -1,17 +1,27 @@
-import { appendFileSync, existsSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import type { Tensor } from '@gradus/autodiff';
 import { cpu } from '@gradus/backends';
 import {
   CHECKPOINT_FILE,
   type Checkpoint,
   type Columns,
   type DataSpec,
+  type EvalPoint,
   type EvalSet,
+  gatherRows,
+  type Landscape,
   loadCheckpoint,
   loadData,
+  lossSurface,
+  metricPlotFile,
+  PLOT_FILES,
+  type StepPoint,
   splitValidation,
   type TrainResult,
   train,
+  twoCoordinates,
+  writePlots,
 } from '@gradus/optim';
 import { bindInputs } from '../feeds.js';
 import { type CallSpec, parseSettingFlag, type TrainConfig } from '../lower/index.js';
@@ -31,7 +41,9 @@ export interface TrainCliOptions {
   readonly log?: string;
   readonly trace?: string;
   readonly checkpoint?: string;
+  readonly checkpointEvery?: number;
   readonly resume?: string;
+  readonly plot?: string;
   readonly json?: boolean;
   readonly overwrite?: boolean;
 }
@@ -49,7 +61,10 @@ function describeCall(c: CallSpec): string {
   return `${c.name}(${args})`;
 }
 
-/** A file that must not clobber an earlier run's output unless asked to. */
+/**
+ * A file that must not clobber an earlier run's output unless asked to. A resumed run continues
+ * its own log and trace (see `continueFile`), so only a fresh run is refused.
+ */
 function claim(path: string | undefined, what: string, opts: TrainCliOptions): void {
   if (!path || opts.resume || opts.overwrite) return;
   if (existsSync(path))
@@ -59,10 +74,40 @@ function claim(path: string | undefined, what: string, opts: TrainCliOptions): v
     );
 }
 
+/**
+ * Prepares a JSON-lines file for a run and returns its line writer. A fresh run starts it empty;
+ * a resumed run keeps the lines of steps up to the checkpoint and drops any later ones (written
+ * after the checkpoint by the interrupted run, and about to be written again) and the report of
+ * the earlier run's end (`end_of_run`), so the file ends up exactly as an uninterrupted run would
+ * have left it.
+ */
+function continueFile(file: string | undefined, resumeStep: number | undefined): (line: object) => void {
+  if (!file) return () => {};
+  if (resumeStep === undefined || !existsSync(file)) writeFileSync(file, '');
+  else {
+    const kept = readFileSync(file, 'utf8')
+      .split('\n')
+      .filter((line) => {
+        if (line.trim() === '') return false;
+        try {
+          const { step, end_of_run } = JSON.parse(line) as { step?: unknown; end_of_run?: unknown };
+          return typeof step === 'number' && step <= resumeStep && end_of_run !== true;
+        } catch {
+          return false;
+        }
+      });
+    writeFileSync(file, kept.map((l) => `${l}\n`).join(''));
+  }
+  return (line: object) => appendFileSync(file, `${JSON.stringify(line)}\n`);
+}
+
 /** `gradus train FILE`: trains the model with its `train { }` settings, overridden by flags. */
 export function trainCommand(path: string, opts: TrainCliOptions, io: Io): number {
   if (opts.epochs !== undefined && opts.steps !== undefined)
-    throw new UsageError('give either --epochs or --steps, not both');
+    throw new UsageError(
+      'give either --epochs or --steps, not both',
+      'both set the total length of the run; a resumed run counts the steps before its checkpoint',
+    );
   if (opts.backend === 'gpu') {
     throw new UsageError('the GPU backend is not part of this build yet', 'use --backend cpu (the default)');
   }
@@ -100,6 +145,7 @@ export function trainCommand(path: string, opts: TrainCliOptions, io: Io): numbe
     if (resume.model !== probe.lowered.model.name) {
       throw new UsageError(
         `the checkpoint in ${opts.resume} is of model ${resume.model}, not ${probe.lowered.model.name}`,
+        `resume it with the model file of ${resume.model}`,
       );
     }
     if (opts.seed !== undefined && opts.seed !== resume.seed) {
@@ -113,13 +159,23 @@ export function trainCommand(path: string, opts: TrainCliOptions, io: Io): numbe
   const checkpointDir = opts.checkpoint ?? opts.resume;
   claim(opts.log, 'the log file', opts);
   claim(opts.trace, 'the trace file', opts);
-  if (opts.checkpoint && !opts.resume && !opts.overwrite)
-    claim(join(opts.checkpoint, CHECKPOINT_FILE), 'the checkpoint', opts);
+  if (opts.checkpoint && opts.checkpoint !== opts.resume && !opts.overwrite) {
+    const existing = join(opts.checkpoint, CHECKPOINT_FILE);
+    if (existsSync(existing))
+      throw new UsageError(
+        `the checkpoint ${existing} already exists`,
+        `pass --overwrite to replace it, or --resume ${opts.checkpoint} to continue that run`,
+      );
+  }
 
   const trainModel = loadModel(path, { floatDtype: dtype, seed, mode: 'train' }).lowered;
   const evalModel = loadModel(path, { floatDtype: dtype, seed, mode: 'eval' }).lowered;
   const model = trainModel.model;
   const inputNames = model.inputs.map((i) => i.name);
+  if (opts.plot && !opts.resume) {
+    const names = [PLOT_FILES.loss, PLOT_FILES.path, ...model.outputs.map((o) => metricPlotFile(o.name))];
+    for (const f of names) claim(join(opts.plot, f), 'the chart', opts);
+  }
 
   let trainCols: Columns | undefined;
   let evaluation: EvalSet | undefined;
@@ -133,13 +189,13 @@ export function trainCommand(path: string, opts: TrainCliOptions, io: Io): numbe
       );
     }
     const loaded = loadData(spec, 'path' in spec && opts.data === spec.path ? process.cwd() : dirname(path));
-    const bound = bindInputs(model, loaded.train, loaded.description);
+    const bound = bindInputs(model, loaded.train, loaded.description, trainModel.graph);
     dataDescription = loaded.description;
     if (loaded.test) {
       trainCols = bound;
       evaluation = {
         split: 'test',
-        columns: bindInputs(model, loaded.test, `${loaded.description} (test split)`),
+        columns: bindInputs(model, loaded.test, `${loaded.description} (test split)`, trainModel.graph),
       };
     } else if (config.validation !== undefined && config.validation > 0 && config.validation < 1) {
       const split = splitValidation(bound, inputNames, config.validation, seed);
@@ -149,33 +205,60 @@ export function trainCommand(path: string, opts: TrainCliOptions, io: Io): numbe
   }
   const optimizer = config.optimizer ?? { name: 'sgd', args: { lr: 0.01 } };
   const paramCount = model.params.reduce((n, p) => n + (p.shape as number[]).reduce((a, b) => a * b, 1), 0);
+  const rows = trainCols ? trainCols[inputNames[0]].shape[0] : 0;
+  const batch = trainCols ? Math.max(1, Math.min(config.batch ?? 32, rows)) : 1;
+  const batchesPerEpoch = trainCols ? Math.ceil(rows / batch) : 1;
+  const totalSteps = config.steps ?? (config.epochs ?? 10) * batchesPerEpoch;
+
+  // What a resumed run must repeat to continue bit-identically; saved with every checkpoint.
+  const settings: Record<string, string | number> = {
+    optimizer: describeCall(optimizer),
+    schedule: config.schedule ? describeCall(config.schedule) : 'none',
+    batch,
+    dtype,
+    data: dataDescription,
+  };
+  if (resume?.settings) {
+    for (const [k, v] of Object.entries(settings)) {
+      const was = resume.settings[k];
+      if (was !== undefined && was !== v)
+        io.err(
+          `warning: the checkpointed run used ${k} ${was}, this one ${v}; it will not continue that run exactly`,
+        );
+    }
+  }
 
   const header =
     `training ${model.name} (${paramCount} params) on ${dataDescription}: ${describeCall(optimizer)}` +
     `${config.schedule ? `, schedule ${describeCall(config.schedule)}` : ''}` +
-    `${trainCols ? `, batch ${config.batch ?? 32}` : ''}, ${config.steps !== undefined ? `${config.steps} steps` : `${config.epochs ?? 10} epochs`}, cpu ${dtype}` +
+    `${trainCols ? `, batch ${batch}` : ''}, ${config.steps !== undefined ? `${config.steps} steps` : `${config.epochs ?? 10} epochs (${totalSteps} steps)`}, cpu ${dtype}` +
     `${resume ? `, resuming at step ${resume.step}` : ''}`;
   if (!opts.json) io.out(header);
+  if (resume && resume.step >= totalSteps && !opts.json)
+    io.out(
+      `the checkpoint is already at step ${resume.step} of ${totalSteps}: nothing to do (--steps and --epochs give the total length of the run, not additional steps)`,
+    );
 
-  const write = (file: string | undefined) => {
-    if (!file) return () => {};
-    if (!opts.resume) writeFileSync(file, '');
-    return (line: object) => appendFileSync(file, `${JSON.stringify(line)}\n`);
-  };
-  const log = write(opts.log);
-  const trace = write(opts.trace);
-  const traceParams = opts.trace !== undefined && paramCount <= TRACE_PARAM_LIMIT;
+  const log = continueFile(opts.log, resume?.step);
+  const trace = continueFile(opts.trace, resume?.step);
   const progress = io.tty && !opts.json;
-  const rowsPerEpoch = trainCols
-    ? Math.ceil(
-        trainCols[inputNames[0]].shape[0] / Math.min(config.batch ?? 32, trainCols[inputNames[0]].shape[0]),
-      )
-    : 1;
-  const totalSteps = config.steps ?? (config.epochs ?? 10) * rowsPerEpoch;
-  const printEvery = Math.max(1, Math.floor(totalSteps / rowsPerEpoch / 20));
+  const printEvery = Math.max(1, Math.floor(totalSteps / batchesPerEpoch / 20));
   let evals = 0;
   let lastPrinted = 0;
   const started = Date.now();
+
+  // What the charts need, gathered as the run goes.
+  const stepPoints: StepPoint[] = [];
+  const evalPoints: EvalPoint[] = [];
+  const coords = opts.plot
+    ? twoCoordinates(Object.fromEntries(model.params.map((p) => [p.name, p.shape as number[]])))
+    : undefined;
+  const pathPoints: [number, number][] = [];
+  const pointOf = (params: Readonly<Record<string, ArrayLike<number>>>): [number, number] => [
+    params[coords![0].param][coords![0].index],
+    params[coords![1].param][coords![1].index],
+  ];
+  const traceParams = (opts.trace !== undefined && paramCount <= TRACE_PARAM_LIMIT) || coords !== undefined;
 
   const result: TrainResult = train(
     {
@@ -197,10 +280,16 @@ export function trainCommand(path: string, opts: TrainCliOptions, io: Io): numbe
       backend: cpu,
       dtype,
       ...(checkpointDir ? { checkpointDir } : {}),
+      ...(opts.checkpointEvery !== undefined ? { checkpointEvery: opts.checkpointEvery } : {}),
+      settings,
       ...(resume ? { resume } : {}),
       traceParams,
     },
     {
+      onStart: (params) => {
+        if (coords)
+          pathPoints.push(pointOf(Object.fromEntries(Object.entries(params).map(([k, t]) => [k, t.data]))));
+      },
       onStep: (e) => {
         log({
           step: e.step,
@@ -210,14 +299,19 @@ export function trainCommand(path: string, opts: TrainCliOptions, io: Io): numbe
           ...(e.gradNorm !== undefined ? { grad_norm: e.gradNorm } : {}),
           ...e.metrics,
         });
-        trace({
-          step: e.step,
-          loss: e.loss,
-          ...(e.lr !== undefined ? { lr: e.lr } : {}),
-          ...(e.params
-            ? { params: Object.fromEntries(Object.entries(e.params).map(([k, v]) => [k, Array.from(v)])) }
-            : {}),
-        });
+        if (opts.trace)
+          trace({
+            step: e.step,
+            loss: e.loss,
+            ...(e.lr !== undefined ? { lr: e.lr } : {}),
+            ...(e.params
+              ? { params: Object.fromEntries(Object.entries(e.params).map(([k, v]) => [k, Array.from(v)])) }
+              : {}),
+          });
+        if (opts.plot) {
+          stepPoints.push({ step: e.step, loss: e.loss, metrics: e.metrics });
+          if (coords && e.params) pathPoints.push(pointOf(e.params));
+        }
         if (progress && (Date.now() - lastPrinted > 100 || e.step === e.totalSteps)) {
           lastPrinted = Date.now();
           const done = e.step / e.totalSteps;
@@ -227,13 +321,24 @@ export function trainCommand(path: string, opts: TrainCliOptions, io: Io): numbe
           const metrics = Object.entries(e.metrics)
             .map(([k, v]) => `${k} ${fmt(v)}`)
             .join('  ');
+          // Back to the start of the line, clear it, and (as io.err ends the text with a newline)
+          // up one line again: the bar redraws in place.
           io.err(
             `\r${bar} epoch ${e.epoch + 1}  step ${e.step}/${e.totalSteps}  loss ${fmt(e.loss)}  ${metrics}  ETA ${eta.toFixed(0)}s\u001b[K\u001b[1A`,
           );
         }
       },
       onEval: (e) => {
-        log({ eval: e.split, step: e.step, epoch: e.epoch, loss: e.loss, ...e.metrics });
+        log({
+          eval: e.split,
+          step: e.step,
+          epoch: e.epoch,
+          loss: e.loss,
+          ...e.metrics,
+          ...(e.plateauScale !== undefined ? { plateau_scale: e.plateauScale } : {}),
+          ...(e.endOfRun ? { end_of_run: true } : {}),
+        });
+        if (opts.plot) evalPoints.push({ step: e.step, split: e.split, loss: e.loss, metrics: e.metrics });
         evals++;
         // About twenty lines per run on a terminal-less output, plus the last one.
         const final = e.step >= totalSteps;
@@ -247,6 +352,37 @@ export function trainCommand(path: string, opts: TrainCliOptions, io: Io): numbe
     },
   );
   if (progress) io.err('');
+
+  if (opts.plot) {
+    let landscape: Landscape | undefined;
+    if (coords && pathPoints.length > 0) {
+      const feeds: Record<string, Tensor> = {};
+      const surfaceData = evaluation?.columns ?? trainCols;
+      if (surfaceData) {
+        const n = Math.min(PLOT_SURFACE_ROWS, surfaceData[inputNames[0]].shape[0]);
+        Object.assign(
+          feeds,
+          gatherRows(
+            surfaceData,
+            inputNames,
+            Int32Array.from({ length: n }, (_, i) => i),
+          ),
+        );
+      }
+      landscape = {
+        coords,
+        path: pathPoints,
+        lossAt: lossSurface(evalModel.graph, cpu, { dtype, seed, variables: result.params, feeds, coords }),
+      };
+    }
+    const files = writePlots(opts.plot, {
+      model: model.name,
+      steps: stepPoints,
+      evals: evalPoints,
+      ...(landscape ? { landscape } : {}),
+    });
+    if (!opts.json) io.out(`charts: ${files.join(', ')}`);
+  }
 
   const metrics: Record<string, number> = { ...(result.evaluation?.metrics ?? {}) };
   if (opts.json) {
@@ -287,3 +423,6 @@ export function trainCommand(path: string, opts: TrainCliOptions, io: Io): numbe
   if (result.stopped) io.out(result.stopped.message);
   return 0;
 }
+
+/** Rows of data the contour chart's loss is computed on (each of its grid points runs them all). */
+const PLOT_SURFACE_ROWS = 512;
