@@ -276,6 +276,7 @@ export function trainCommand(path: string, opts: TrainCliOptions, io: Io): numbe
       ...(config.shuffle !== undefined ? { shuffle: config.shuffle } : {}),
       seed,
       ...(config.clip !== undefined ? { clip: config.clip } : {}),
+      ...(config.polyak !== undefined ? { polyak: config.polyak } : {}),
       ...(config.early_stop !== undefined ? { earlyStop: config.early_stop } : {}),
       backend: cpu,
       dtype,
@@ -356,7 +357,7 @@ export function trainCommand(path: string, opts: TrainCliOptions, io: Io): numbe
   if (opts.plot) {
     let landscape: Landscape | undefined;
     if (coords && pathPoints.length > 0) {
-      const feeds: Record<string, Tensor> = {};
+      const feeds: Record<string, Tensor> = Object.create(null);
       const surfaceData = evaluation?.columns ?? trainCols;
       if (surfaceData) {
         const n = Math.min(PLOT_SURFACE_ROWS, surfaceData[inputNames[0]].shape[0]);

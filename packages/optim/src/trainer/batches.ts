@@ -50,7 +50,7 @@ export function gatherRows(
   names: readonly string[],
   rows: ArrayLike<number>,
 ): Record<string, Tensor> {
-  const out: Record<string, Tensor> = {};
+  const out: Record<string, Tensor> = Object.create(null);
   for (const name of names) {
     const t = columns[name];
     const width = t.data.length / t.shape[0];

@@ -56,7 +56,8 @@ export function saveCheckpoint(dir: string, c: Checkpoint): string {
   const tmp = `${path}.tmp-${process.pid}`;
   try {
     mkdirSync(dir, { recursive: true });
-    const variables: Record<string, { shape: readonly number[]; dtype: DType; data: number[] }> = {};
+    const variables: Record<string, { shape: readonly number[]; dtype: DType; data: number[] }> =
+      Object.create(null);
     for (const [name, t] of Object.entries(c.variables))
       variables[name] = { shape: t.shape, dtype: t.dtype, data: Array.from(t.data) };
     writeFileSync(

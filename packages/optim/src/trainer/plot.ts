@@ -350,7 +350,7 @@ export function lossSurface(
 ): (x: number, y: number) => number {
   const exe = backend.compile(evalGraph, { dtype: opts.dtype, seed: opts.seed, outputs: ['loss'] });
   for (const name of exe.variables) if (opts.variables[name]) exe.write(name, opts.variables[name]);
-  const values: Record<string, Tensor> = {};
+  const values: Record<string, Tensor> = Object.create(null);
   for (const c of opts.coords)
     values[c.param] ??= { ...opts.variables[c.param], data: Float64Array.from(opts.variables[c.param].data) };
   return (x, y) => {

@@ -2,6 +2,7 @@ import { diagnostic, GradusError, type Graph, type Tensor } from '@gradus/autodi
 import type { Backend, Executable } from '@gradus/backends';
 import type { CallSpec } from '../catalogue.js';
 import type { Columns } from '../data/load.js';
+import { lsuv } from '../init/lsuv.js';
 import { optimizerFromSpec } from '../optimizers.js';
 import { scheduleFromSpec } from '../schedules/from-spec.js';
 import { isPlateauSchedule, PLATEAU_VARIABLE } from '../schedules/library.js';
@@ -37,6 +38,11 @@ export interface TrainSpec {
   readonly shuffle?: boolean;
   readonly seed: number;
   readonly clip?: number;
+  /**
+   * Polyak averaging with this decay: the step also keeps an exponential moving average of every
+   * param, and evaluation (and `averagedParams`) uses it, debiased by 1 − decay^t.
+   */
+  readonly polyak?: number;
   /** Stop after this many evaluations without a better evaluation loss. */
   readonly earlyStop?: number;
   readonly backend: Backend;
@@ -132,6 +138,7 @@ export function train(spec: TrainSpec, hooks: TrainHooks = {}): TrainResult {
     optimizer,
     spec.clip !== undefined ? { clip: spec.clip } : {},
   );
+  const averaged = spec.polyak !== undefined ? addPolyakAverages(g, spec.polyak) : undefined;
   const metricNames = [...g.outputs]
     .filter(([n, o]) => o.kind === 'metric' && n !== 'lr' && n !== 'grad_norm')
     .map(([n]) => n);
@@ -169,6 +176,7 @@ export function train(spec: TrainSpec, hooks: TrainHooks = {}): TrainResult {
     ...(plateauRule ? { plateau: plateauRule.init() } : {}),
   };
   let start = 0;
+  if (!spec.resume) initialiseLsuv(spec, exe, batcher);
   if (spec.resume) {
     restore(exe, g, spec.resume, new Set(paramNames));
     start = spec.resume.step;
@@ -180,6 +188,7 @@ export function train(spec: TrainSpec, hooks: TrainHooks = {}): TrainResult {
     if (!evalExe) return undefined;
     for (const name of evalExe.variables)
       if (exe.variables.includes(name)) evalExe.write(name, exe.read(name));
+    if (averaged) for (const p of paramNames) evalExe.write(p, averaged(exe, p, step));
     const sums: Record<string, number> = {};
     let seen = 0;
     for (let s = 0; s < Math.max(evalRows, 1); s += EVAL_CHUNK) {
@@ -224,7 +233,7 @@ export function train(spec: TrainSpec, hooks: TrainHooks = {}): TrainResult {
 
   const checkpoint = (k: number) => {
     if (!spec.checkpointDir) return;
-    const variables: Record<string, Tensor> = {};
+    const variables: Record<string, Tensor> = Object.create(null);
     for (const name of exe.variables) variables[name] = exe.read(name);
     const path = saveCheckpoint(spec.checkpointDir, {
       model: spec.modelName,
@@ -308,7 +317,7 @@ export function train(spec: TrainSpec, hooks: TrainHooks = {}): TrainResult {
     stopped = { reason: 'diverged', message: divergedMessage(firstLoss, lastLoss, step, undefined) };
   }
   const seconds = (performance.now() - t1) / 1000;
-  const params: Record<string, Tensor> = {};
+  const params: Record<string, Tensor> = Object.create(null);
   for (const p of paramNames) params[p] = exe.read(p);
   return {
     steps: step,
@@ -431,4 +440,54 @@ function divergedMessage(first: number, last: number, step: number, lr: number |
 function fmt(x: number): string {
   const a = Math.abs(x);
   return a !== 0 && (a < 1e-3 || a >= 1e5) ? x.toExponential(3) : String(Number(x.toPrecision(6)));
+}
+
+/** State name of a param's Polyak average. */
+export const polyakName = (param: string): string => `polyak.${param}`;
+
+/**
+ * Adds `polyak.<p> ← decay·polyak.<p> + (1 − decay)·p_new` to the step graph for every param and
+ * returns how to read the debiased average after `step` steps: the zero-started moving average
+ * divided by 1 − decay^step, which is the exact weighted mean of the iterates so far.
+ */
+function addPolyakAverages(
+  g: Graph,
+  decay: number,
+): (exe: Executable, param: string, step: number) => Tensor {
+  if (!(decay > 0 && decay < 1)) {
+    throw new GradusError(
+      diagnostic('E0907', `polyak must be a decay in (0, 1), such as 0.99; got ${decay}`),
+    );
+  }
+  for (const p of g.params()) {
+    const name = p.attrs.name as string;
+    const next = g.updates.get(name);
+    if (!next) continue;
+    const avg = g.state(polyakName(name), p.shape, { kind: 'zeros' }, p.dtype);
+    g.assign(polyakName(name), avg.mul(decay).add(g.value(next).mul(1 - decay)));
+  }
+  return (exe, param, step) => {
+    const t = exe.read(polyakName(param));
+    const correction = 1 - decay ** Math.max(step, 1);
+    return { ...t, data: t.data.map((v) => v / correction) };
+  };
+}
+
+/**
+ * Mishkin and Matas' LSUV for params declared `init lsuv`: rescales them on the first minibatch
+ * (the evaluation graph, so dropout does not blur the variances) before the first step.
+ */
+function initialiseLsuv(spec: TrainSpec, exe: Executable, batcher: Batcher): void {
+  const graph = spec.evalGraph ?? spec.graph;
+  const wanted = graph.params().filter((p) => (p.attrs.init as { kind?: string } | null)?.kind === 'lsuv');
+  if (wanted.length === 0) return;
+  if (spec.inputNames.length === 0) {
+    throw new GradusError(
+      diagnostic('E0908', 'init lsuv needs data: it scales each layer on a batch of inputs'),
+    );
+  }
+  const values: Record<string, Tensor> = Object.create(null);
+  for (const name of exe.variables) if (graph.variables.has(name)) values[name] = exe.read(name);
+  const { values: scaled } = lsuv(graph, values, batcher.feeds(0));
+  for (const p of wanted) exe.write(p.attrs.name as string, scaled[p.attrs.name as string]);
 }
