@@ -1,36 +1,42 @@
-import { crossEntropy, type Graph, grad, graph, init, type Value } from '@gradus/autodiff';
-import { cpu } from '@gradus/backends';
-import { type Adapter, C_SIZE, MLP, medianMs, ROSENBROCK, randomF32, randomLabels } from '../workloads.js';
-
 /**
- * Adam in graph ops, assigned as variable updates so a whole training step is one generated
- * function. (Stand-in until the optimizers of the training issue land in @gradus/optim.)
+ * Gradus's CPU backend, f32. B and D are the product's own training step: `buildTrainStep` with
+ * `@gradus/optim`'s `adam`, so one `run()` is forward, backward and the Adam update, all in one
+ * generated function, with parameters and optimiser state living in the executable.
  */
-function adam(g: Graph, loss: Value, params: readonly Value[], lr: number): void {
-  const [b1, b2, eps] = [0.9, 0.999, 1e-8];
-  const grads = grad(loss, [...params]);
-  const t = g.state('adam.t', [], { kind: 'zeros' });
-  const t1 = t.add(1);
-  g.assign('adam.t', t1);
-  const c1 = t1.mul(Math.log(b1)).exp().rsub(1);
-  const c2 = t1.mul(Math.log(b2)).exp().rsub(1);
-  params.forEach((p, i) => {
-    const name = p.node.attrs.name as string;
-    const m = g.state(`adam.m.${name}`, p.shape);
-    const v = g.state(`adam.v.${name}`, p.shape);
-    const m1 = m.mul(b1).add(grads[i].mul(1 - b1));
-    const v1 = v.mul(b2).add(grads[i].square().mul(1 - b2));
-    g.assign(`adam.m.${name}`, m1);
-    g.assign(`adam.v.${name}`, v1);
-    g.assign(name, p.sub(m1.div(c1).mul(lr).div(v1.div(c2).sqrt().add(eps))));
-  });
-}
+import { crossEntropy, type Graph, grad, graph, init, type Tensor, type Value } from '@gradus/autodiff';
+import { type CpuExecutable, cpu } from '@gradus/backends';
+import { adam, buildTrainStep, paramsOf } from '@gradus/optim';
+import { fingerprintA, fingerprintC } from '../reference.js';
+import {
+  ADAM,
+  type Adapter,
+  C_SIZE,
+  cData,
+  MATMUL_SIZES,
+  MLP,
+  matmulData,
+  medianColdMs,
+  medianMs,
+  mlpData,
+  ROSENBROCK,
+  type RosenbrockRun,
+  rosenbrockPoint,
+  timeRosenbrock,
+} from '../workloads.js';
 
-const f32 = (shape: number[], data: Float32Array | Int32Array, dtype: 'f32' | 'i32' = 'f32') => ({
+const tensor = (shape: number[], data: Float32Array | Int32Array, dtype: 'f32' | 'i32' = 'f32'): Tensor => ({
   shape,
   dtype,
+  // The backends read any ArrayLike; no copy into a Float64Array.
   data: data as unknown as Float64Array,
 });
+
+/** Makes one run() of `g` an Adam training step of `loss` over all its params. */
+function trainStep(g: Graph, loss: Value, lr: number): { stateNames: string[] } {
+  return buildTrainStep(g, loss, paramsOf(g), adam(lr, ADAM.beta1, ADAM.beta2, ADAM.eps), {
+    gradNorm: false,
+  });
+}
 
 function mlpGraph(): Graph {
   const g = graph({ floatDtype: 'f32' });
@@ -41,67 +47,109 @@ function mlpGraph(): Graph {
   const W2 = g.param('W2', [MLP.hidden, MLP.classes], init.glorotUniform());
   const b2 = g.param('b2', [MLP.classes]);
   const logits = x.matMul(W1).add(b1).relu().matMul(W2).add(b2);
-  const loss = crossEntropy(logits, y).mean();
-  g.output('loss', loss, 'loss');
-  adam(g, loss, [W1, b1, W2, b2], MLP.lr);
+  trainStep(g, crossEntropy(logits, y).mean(), MLP.lr);
+  return g;
+}
+
+function rosenbrockGraph(): { g: Graph; stateNames: string[] } {
+  const g = graph({ floatDtype: 'f32' });
+  const x = g.param('x', [], init.constant(ROSENBROCK.start[0]));
+  const y = g.param('y', [], init.constant(ROSENBROCK.start[1]));
+  const f = x.rsub(1).square().add(y.sub(x.square()).square().mul(100));
+  return { g, ...trainStep(g, f, ROSENBROCK.lr) };
+}
+
+function cGraph(): Graph {
+  const g = graph({ floatDtype: 'f32' });
+  const x = g.input('x', [C_SIZE]);
+  const y = x.tanh().mul(x).sum();
+  g.output('y', y);
+  g.output('dx', grad(y, [x])[0]);
   return g;
 }
 
 export async function load(threads: 1 | 2 = 1): Promise<Adapter> {
   const opts = { threads } as const;
   const workloads: Record<string, () => Promise<number>> = {};
-  for (const n of [256, 512, 1024]) {
-    workloads[`A${n}`] = async () => {
-      const g = graph({ floatDtype: 'f32' });
-      g.output('c', g.input('a', [n, n]).matMul(g.input('b', [n, n])));
-      const ex = cpu.compile(g, opts);
-      const feeds = { a: f32([n, n], randomF32(n * n, 1)), b: f32([n, n], randomF32(n * n, 2)) };
-      const ms = await medianMs(() => ex.run(feeds));
-      return (2 * n ** 3) / ms / 1e6;
-    };
+
+  const matmul = (n: number) => {
+    const g = graph({ floatDtype: 'f32' });
+    g.output('c', g.input('a', [n, n]).matMul(g.input('b', [n, n])));
+    const ex = cpu.compile(g, opts);
+    const { a, b } = matmulData(n);
+    const feeds = { a: tensor([n, n], a), b: tensor([n, n], b) };
+    return () => ex.run(feeds).c.data;
+  };
+  for (const n of MATMUL_SIZES) {
+    workloads[`A${n}`] = async () => (2 * n ** 3) / (await medianMs(matmul(n))) / 1e6;
   }
-  const mlpFeeds = {
-    x: f32([MLP.batch, MLP.input], randomF32(MLP.batch * MLP.input, 3)),
-    y: f32([MLP.batch], randomLabels(MLP.batch, MLP.classes), 'i32'),
+
+  const data = mlpData();
+  const mlpFeeds = { x: tensor([MLP.batch, MLP.input], data.x), y: tensor([MLP.batch], data.labels, 'i32') };
+  /** A fresh MLP training step from the shared starting parameters. */
+  const mlp = (outputs: string[] = []): CpuExecutable => {
+    const ex = cpu.compile(mlpGraph(), { ...opts, outputs });
+    ex.source({ N: MLP.batch }); // generate and build the specialisation for the batch size
+    ex.write('W1', tensor([MLP.input, MLP.hidden], data.W1));
+    ex.write('b1', tensor([MLP.hidden], data.b1));
+    ex.write('W2', tensor([MLP.hidden, MLP.classes], data.W2));
+    ex.write('b2', tensor([MLP.classes], data.b2));
+    return ex;
   };
   workloads.B = async () => {
-    const ex = cpu.compile(mlpGraph(), { ...opts, outputs: [] });
-    const ms = await medianMs(() => {
-      for (let s = 0; s < MLP.steps; s++) ex.run(mlpFeeds);
-    });
-    return (MLP.steps * MLP.batch) / (ms / 1000);
+    const ex = mlp();
+    return MLP.batch / ((await medianMs(() => ex.run(mlpFeeds))) / 1000);
   };
-  workloads.Bcompile = async () =>
-    medianMs(() => cpu.compile(mlpGraph(), { outputs: [] }).source({ N: MLP.batch }), 5, 1);
-  const cGraph = () => {
-    const g = graph({ floatDtype: 'f32' });
-    const x = g.input('x', [C_SIZE]);
-    const y = x.tanh().mul(x).sum();
-    g.output('y', y);
-    g.output('dx', grad(y, [x])[0]);
-    return g;
+  // Compile: build the graph and the training step, generate and build the JavaScript.
+  workloads.Bcompile = async () => medianColdMs(() => mlp());
+  workloads.Bfirst = async () =>
+    medianColdMs(() => {
+      const ex = mlp();
+      ex.run(mlpFeeds);
+      ex.dispose();
+    });
+
+  const x = tensor([C_SIZE], cData());
+  const cRun = (ex: CpuExecutable) => {
+    const out = ex.run({ x });
+    return { value: out.y.data[0], dx: out.dx.data };
   };
   workloads.C = async () => {
-    const ex = cpu.compile(cGraph());
-    const feeds = { x: f32([C_SIZE], randomF32(C_SIZE, 4)) };
-    return medianMs(() => ex.run(feeds));
+    const ex = cpu.compile(cGraph(), opts);
+    return medianMs(() => cRun(ex));
   };
-  workloads.Ccompile = async () => medianMs(() => cpu.compile(cGraph()).source(), 5, 1);
-  workloads.D = async () => {
-    const g = graph({ floatDtype: 'f32' });
-    const x = g.param('x', [], init.constant(ROSENBROCK.start[0]));
-    const y = g.param('y', [], init.constant(ROSENBROCK.start[1]));
-    const f = x.rsub(1).square().add(y.sub(x.square()).square().mul(100));
-    g.output('f', f, 'loss');
-    adam(g, f, [x, y], ROSENBROCK.lr);
-    const ex = cpu.compile(g, { outputs: [] });
-    const feeds = {};
-    const ms = await medianMs(() => {
-      ex.write('x', ROSENBROCK.start[0]);
-      ex.write('y', ROSENBROCK.start[1]);
-      for (let s = 0; s < ROSENBROCK.steps; s++) ex.run(feeds);
-    });
-    return (ms * 1000) / ROSENBROCK.steps;
+  workloads.Ccompile = async () => medianColdMs(() => cpu.compile(cGraph(), opts).source());
+
+  const rosenbrock = rosenbrockGraph();
+  const dEx = cpu.compile(rosenbrock.g, { ...opts, outputs: [] });
+  const empty = {};
+  const dRun: RosenbrockRun = {
+    reset: () => {
+      dEx.write('x', ROSENBROCK.start[0]);
+      dEx.write('y', ROSENBROCK.start[1]);
+      for (const s of rosenbrock.stateNames) dEx.write(s, 0);
+    },
+    steps: (n) => {
+      for (let s = 0; s < n; s++) dEx.run(empty);
+    },
+    point: () => [dEx.read('x').data[0], dEx.read('y').data[0]],
   };
-  return { system: threads === 1 ? 'gradus cpu' : 'gradus cpu, 2 threads', workloads };
+  workloads.D = () => timeRosenbrock(dRun);
+
+  return {
+    system: threads === 1 ? 'gradus' : 'gradus-2t',
+    workloads,
+    checks: {
+      A: async () => fingerprintA(matmul(256)()),
+      B: async () => {
+        const ex = mlp(['loss']);
+        return Array.from({ length: MLP.checkSteps }, () => ex.run(mlpFeeds).loss.data[0]);
+      },
+      C: async () => {
+        const { value, dx } = cRun(cpu.compile(cGraph(), opts));
+        return fingerprintC(value, dx);
+      },
+      D: () => rosenbrockPoint(dRun),
+    },
+  };
 }
