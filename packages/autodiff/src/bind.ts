@@ -1,7 +1,7 @@
 /**
  * Shape specialisation: `bindDims(g, { N: 32 })` is a copy of `g` in which the symbolic dim `N`
  * is 32 everywhere. Backends compile one specialisation per batch size from it. Every node is
- * re-added through `Graph.add`, so the shape rules check the bound graph again (codes E07xx).
+ * re-added through `Graph.add`, so the shape rules check the bound graph again (codes E0261–E0262).
  */
 import { type Diagnostic, diagnostic, GradusError } from './diagnostic.js';
 import { Graph } from './graph.js';

@@ -1,7 +1,7 @@
 /**
  * IR validation: checks that a graph is one the builder could have produced. Every pass is
  * followed by it in tests, `fromJSON` runs it on what it reads, and backends may run it before
- * compiling. It reports problems as diagnostics (codes E05xx) and never throws.
+ * compiling. It reports problems as diagnostics (codes E0220–E0234) and never throws.
  */
 import { type Diagnostic, diagnostic, GradusError, suggest } from './diagnostic.js';
 import { DTYPES } from './dtype.js';

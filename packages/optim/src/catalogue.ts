@@ -26,6 +26,8 @@ export interface ArgSpec {
   readonly type: ArgType;
   /** Absent: the argument is required. */
   readonly default?: number | boolean | readonly number[];
+  /** The smallest value that makes sense (a decay every 0 steps does not); checked at the span. */
+  readonly min?: number;
   readonly doc: string;
 }
 
@@ -57,7 +59,7 @@ export const OPTIMIZERS: Readonly<Record<string, CatalogueEntry>> = {
   },
   rmsprop: {
     doc: 'RMSProp: s = αs + (1−α)g², x −= lr·g/(√s + eps)',
-    positional: ['lr', 'decay', 'eps'],
+    positional: ['lr', 'decay', 'eps', 'centered'],
     args: {
       lr: lr(0.01),
       decay: { type: 'number', default: 0.99, doc: 'decay α of the squared-gradient average' },
@@ -76,7 +78,7 @@ export const OPTIMIZERS: Readonly<Record<string, CatalogueEntry>> = {
   },
   adam: {
     doc: 'Adam with bias correction',
-    positional: ['lr', 'beta1', 'beta2', 'eps'],
+    positional: ['lr', 'beta1', 'beta2', 'eps', 'amsgrad'],
     args: {
       lr: lr(1e-3),
       beta1: { type: 'number', default: 0.9, doc: 'first-moment decay' },
@@ -87,7 +89,7 @@ export const OPTIMIZERS: Readonly<Record<string, CatalogueEntry>> = {
   },
   adamw: {
     doc: 'Adam with decoupled weight decay',
-    positional: ['lr', 'beta1', 'beta2', 'eps', 'weight_decay'],
+    positional: ['lr', 'beta1', 'beta2', 'eps', 'weight_decay', 'amsgrad'],
     args: {
       lr: lr(1e-3),
       beta1: { type: 'number', default: 0.9, doc: 'first-moment decay' },
@@ -112,7 +114,7 @@ export const OPTIMIZERS: Readonly<Record<string, CatalogueEntry>> = {
     positional: ['lr', 'history'],
     args: {
       lr: lr(1),
-      history: { type: 'int', default: 10, doc: 'number of curvature pairs kept' },
+      history: { type: 'int', min: 1, default: 10, doc: 'number of curvature pairs kept' },
       tolerance: { type: 'number', default: 1e-9, doc: 'stop when the gradient norm falls below this' },
     },
   },
@@ -129,7 +131,7 @@ export const SCHEDULES: Readonly<Record<string, CatalogueEntry>> = {
     doc: 'multiply by factor every `every` steps',
     positional: ['every', 'factor'],
     args: {
-      every: { type: 'int', doc: 'steps between decays' },
+      every: { type: 'int', min: 1, doc: 'steps between decays' },
       factor: { type: 'number', default: 0.1, doc: 'multiplier at each decay' },
     },
   },
@@ -150,7 +152,7 @@ export const SCHEDULES: Readonly<Record<string, CatalogueEntry>> = {
     doc: 'cosine decay from lr to min over `steps` steps',
     positional: ['steps'],
     args: {
-      steps: { type: 'int', doc: 'length of the decay' },
+      steps: { type: 'int', min: 1, doc: 'length of the decay' },
       min: { type: 'number', default: 0, doc: 'final value, as a fraction of lr' },
     },
   },
@@ -158,7 +160,7 @@ export const SCHEDULES: Readonly<Record<string, CatalogueEntry>> = {
     doc: 'linear decay from lr to end·lr over `steps` steps (the lectures’ decay to ε_τ over τ steps)',
     positional: ['steps', 'end'],
     args: {
-      steps: { type: 'int', doc: 'τ, the length of the decay' },
+      steps: { type: 'int', min: 1, doc: 'τ, the length of the decay' },
       end: { type: 'number', default: 0.01, doc: 'final value as a fraction of lr (ε_τ/ε_0)' },
     },
   },
@@ -171,7 +173,7 @@ export const SCHEDULES: Readonly<Record<string, CatalogueEntry>> = {
     doc: 'linear warmup from 0 over `steps` steps, then another schedule',
     positional: ['steps', 'then'],
     args: {
-      steps: { type: 'int', doc: 'length of the warmup' },
+      steps: { type: 'int', min: 1, doc: 'length of the warmup' },
       // biome-ignore lint/suspicious/noThenProperty: `then` is the argument name users write: warmup(steps, then = cosine(...)).
       then: { type: 'schedule', doc: 'the schedule after warmup (its step counts from the end of warmup)' },
     },
@@ -180,7 +182,7 @@ export const SCHEDULES: Readonly<Record<string, CatalogueEntry>> = {
     doc: 'triangular cycles between low·lr and lr with half-period `period`',
     positional: ['period', 'low'],
     args: {
-      period: { type: 'int', doc: 'steps from low to high' },
+      period: { type: 'int', min: 1, doc: 'steps from low to high' },
       low: { type: 'number', default: 0.1, doc: 'lowest value as a fraction of lr' },
     },
   },
@@ -199,8 +201,8 @@ export const DATASETS: Readonly<Record<string, CatalogueEntry>> = {
     doc: 'the three-armed spiral of the lectures (points per class)',
     positional: ['classes', 'points', 'seed'],
     args: {
-      classes: { type: 'int', default: 3, doc: 'number of arms' },
-      points: { type: 'int', default: 100, doc: 'points per class' },
+      classes: { type: 'int', min: 1, default: 3, doc: 'number of arms' },
+      points: { type: 'int', min: 1, default: 100, doc: 'points per class' },
       seed: { type: 'int', default: 0, doc: 'noise seed' },
     },
   },
@@ -208,7 +210,7 @@ export const DATASETS: Readonly<Record<string, CatalogueEntry>> = {
     doc: 'two interleaving half circles',
     positional: ['points', 'noise', 'seed'],
     args: {
-      points: { type: 'int', default: 100, doc: 'points per class' },
+      points: { type: 'int', min: 1, default: 100, doc: 'points per class' },
       noise: { type: 'number', default: 0.1, doc: 'standard deviation of the noise' },
       seed: { type: 'int', default: 0, doc: 'noise seed' },
     },
@@ -217,8 +219,8 @@ export const DATASETS: Readonly<Record<string, CatalogueEntry>> = {
     doc: 'Gaussian blobs',
     positional: ['classes', 'points', 'seed'],
     args: {
-      classes: { type: 'int', default: 3, doc: 'number of blobs' },
-      points: { type: 'int', default: 100, doc: 'points per class' },
+      classes: { type: 'int', min: 1, default: 3, doc: 'number of blobs' },
+      points: { type: 'int', min: 1, default: 100, doc: 'points per class' },
       seed: { type: 'int', default: 0, doc: 'seed' },
     },
   },

@@ -67,7 +67,7 @@ export function buildTrainStep(
   }
   if (g.variables.has(STEP_COUNTER)) {
     throw new GradusError(
-      diagnostic('E0906', `this graph already has a training step ('${STEP_COUNTER}' exists)`),
+      diagnostic('E0909', `this graph already has a training step ('${STEP_COUNTER}' exists)`),
     );
   }
   const count = g.state(STEP_COUNTER, [], { kind: 'zeros' }, 'i32');

@@ -13,8 +13,14 @@ export function parseSettingFlag(key: string, text: string, into: TrainConfig): 
   const parsed = parse(source);
   const shift = (d: Diagnostic): Diagnostic => {
     const clamp = (o: number) => Math.max(0, Math.min(text.length, o - prefix.length));
+    // Past the flag's text lies only the wrapper: say "the end of the value", not its tokens.
+    const atEnd = d.span !== undefined && d.span.start - prefix.length >= text.length;
+    const message = (atEnd ? d.message.replace(/found '[^']*'$/, 'found the end of the value') : d.message)
+      .replace(' in the train setting', '')
+      .replace(' in the train block', '');
     return {
       ...d,
+      message,
       ...(d.span ? { span: { start: clamp(d.span.start), end: clamp(d.span.end) } } : {}),
       notes: d.notes.map((n) => ({
         ...n,

@@ -131,6 +131,9 @@ export function resolveCall(
     ) {
       fail('E0509', `${name}: '${arg}' must not be negative, got ${args[arg]}`, ex.span);
     }
+    if (spec.min !== undefined && typeof args[arg] === 'number' && (args[arg] as number) < spec.min) {
+      fail('E0509', `${name}: '${arg}' must be at least ${spec.min}, got ${args[arg]}`, ex.span);
+    }
   }
   return { name, args, span: e.span };
 }
