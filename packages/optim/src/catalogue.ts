@@ -110,18 +110,30 @@ export const OPTIMIZERS: Readonly<Record<string, CatalogueEntry>> = {
     },
   },
   lbfgs: {
-    doc: 'L-BFGS with a strong-Wolfe line search (host-driven, full batch)',
+    doc: 'L-BFGS with a strong-Wolfe line search (host-driven, full batch: every iteration uses all the training data)',
     positional: ['lr', 'history'],
     args: {
-      lr: lr(1),
+      lr: { type: 'number', default: 1, doc: 'first trial step of each line search' },
       history: { type: 'int', min: 1, default: 10, doc: 'number of curvature pairs kept' },
-      tolerance: { type: 'number', default: 1e-9, doc: 'stop when the gradient norm falls below this' },
+      tolerance: {
+        type: 'number',
+        default: 1e-9,
+        doc: 'stop when the largest gradient component falls below this',
+      },
     },
   },
   newton: {
-    doc: "Newton's method with the exact Hessian (host-driven; small parameter vectors)",
+    doc: "Newton's method with the exact Hessian (host-driven, full batch: every iteration uses all the training data; at most 2,000 params)",
     positional: ['lr'],
-    args: { lr: lr(1), damping: { type: 'number', default: 0, doc: 'added to the Hessian diagonal' } },
+    args: {
+      lr: { type: 'number', default: 1, doc: 'step size: x += lr·d with (H + damping·I)·d = −g' },
+      damping: { type: 'number', default: 0, doc: 'added to the Hessian diagonal' },
+      tolerance: {
+        type: 'number',
+        default: 1e-9,
+        doc: 'stop when the largest gradient component falls below this',
+      },
+    },
   },
 };
 

@@ -10,6 +10,7 @@ import {
   type EvalPoint,
   type EvalSet,
   gatherRows,
+  isHostDriven,
   type Landscape,
   loadCheckpoint,
   loadData,
@@ -206,7 +207,9 @@ export function trainCommand(path: string, opts: TrainCliOptions, io: Io): numbe
   const optimizer = config.optimizer ?? { name: 'sgd', args: { lr: 0.01 } };
   const paramCount = model.params.reduce((n, p) => n + (p.shape as number[]).reduce((a, b) => a * b, 1), 0);
   const rows = trainCols ? trainCols[inputNames[0]].shape[0] : 0;
-  const batch = trainCols ? Math.max(1, Math.min(config.batch ?? 32, rows)) : 1;
+  // Host-driven optimisers (L-BFGS, Newton) take every example at every step.
+  const fullBatch = isHostDriven(optimizer);
+  const batch = trainCols ? (fullBatch ? rows : Math.max(1, Math.min(config.batch ?? 32, rows))) : 1;
   const batchesPerEpoch = trainCols ? Math.ceil(rows / batch) : 1;
   const totalSteps = config.steps ?? (config.epochs ?? 10) * batchesPerEpoch;
 
@@ -231,7 +234,7 @@ export function trainCommand(path: string, opts: TrainCliOptions, io: Io): numbe
   const header =
     `training ${model.name} (${paramCount} params) on ${dataDescription}: ${describeCall(optimizer)}` +
     `${config.schedule ? `, schedule ${describeCall(config.schedule)}` : ''}` +
-    `${trainCols ? `, batch ${batch}` : ''}, ${config.steps !== undefined ? `${config.steps} steps` : `${config.epochs ?? 10} epochs (${totalSteps} steps)`}, cpu ${dtype}` +
+    `${trainCols ? (fullBatch ? ', full batch' : `, batch ${batch}`) : ''}, ${config.steps !== undefined ? `${config.steps} steps` : `${config.epochs ?? 10} epochs (${totalSteps} steps)`}, cpu ${dtype}` +
     `${resume ? `, resuming at step ${resume.step}` : ''}`;
   if (!opts.json) io.out(header);
   if (resume && resume.step >= totalSteps && !opts.json)
@@ -421,7 +424,8 @@ export function trainCommand(path: string, opts: TrainCliOptions, io: Io): numbe
     io.err(`error: ${result.stopped.message}`);
     return 1;
   }
-  if (result.stopped) io.out(result.stopped.message);
+  // With --json the last line must stay the JSON summary, which already carries the message.
+  if (result.stopped && !opts.json) io.out(result.stopped.message);
   return 0;
 }
 

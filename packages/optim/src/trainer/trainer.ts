@@ -2,6 +2,7 @@ import { diagnostic, GradusError, type Graph, type Tensor } from '@gradus/autodi
 import type { Backend, Executable } from '@gradus/backends';
 import type { CallSpec } from '../catalogue.js';
 import type { Columns } from '../data/load.js';
+import { isHostDriven, prepareHostDriven } from '../host/host-driver.js';
 import { lsuv } from '../init/lsuv.js';
 import { optimizerFromSpec } from '../optimizers.js';
 import { scheduleFromSpec } from '../schedules/from-spec.js';
@@ -125,19 +126,35 @@ const DIVERGED_FACTOR = 1e8;
  * stopping), stops on NaN/∞ and on divergence with a message saying what probably happened, and
  * checkpoints atomically. A function, not a class: a run's state is the backend's variables, the
  * step number and the small `RunState`, all of which a checkpoint holds.
+ *
+ * The host-driven optimisers `lbfgs` and `newton` (see host/host-driver.ts) are full batch: one
+ * step is one iteration over ALL the training data (`batch` and `shuffle` do not apply, and an
+ * epoch is one step). The compiled graph then gives the loss and gradients (and the Hessian),
+ * and the host takes the step; evaluation, checkpoints, the NaN and divergence stops and the
+ * hooks are the same. They also stop once converged (reason `early_stop`, with a message).
  */
 export function train(spec: TrainSpec, hooks: TrainHooks = {}): TrainResult {
   const g = spec.graph;
   const lossNode = g.loss();
   if (!lossNode) throw new Error('internal: the training graph has no loss');
-  const optimizer = optimizerFromSpec(spec.optimizer, spec.schedule ? { schedule: spec.schedule } : {});
-  buildTrainStep(
-    g,
-    g.value(lossNode),
-    paramsOf(g),
-    optimizer,
-    spec.clip !== undefined ? { clip: spec.clip } : {},
-  );
+  const host = isHostDriven(spec.optimizer)
+    ? prepareHostDriven(g, spec.optimizer, {
+        ...(spec.schedule ? { schedule: spec.schedule } : {}),
+        ...(spec.clip !== undefined ? { clip: spec.clip } : {}),
+        ...(spec.polyak !== undefined ? { polyak: spec.polyak } : {}),
+      })
+    : undefined;
+  const optimizer = host
+    ? undefined
+    : optimizerFromSpec(spec.optimizer, spec.schedule ? { schedule: spec.schedule } : {});
+  if (optimizer)
+    buildTrainStep(
+      g,
+      g.value(lossNode),
+      paramsOf(g),
+      optimizer,
+      spec.clip !== undefined ? { clip: spec.clip } : {},
+    );
   const averaged = spec.polyak !== undefined ? addPolyakAverages(g, spec.polyak) : undefined;
   const metricNames = [...g.outputs]
     .filter(([n, o]) => o.kind === 'metric' && n !== 'lr' && n !== 'grad_norm')
@@ -145,14 +162,19 @@ export function train(spec: TrainSpec, hooks: TrainHooks = {}): TrainResult {
   const paramNames = g.params().map((p) => p.attrs.name as string);
 
   const rows = spec.inputNames.length === 0 ? 0 : (spec.train?.[spec.inputNames[0]].shape[0] ?? 0);
-  const batch = Math.max(1, Math.min(spec.batch ?? 32, rows || 1));
-  const batcher = new Batcher(spec.train ?? {}, spec.inputNames, batch, spec.shuffle ?? true, spec.seed);
+  const batch = host ? Math.max(1, rows) : Math.max(1, Math.min(spec.batch ?? 32, rows || 1));
+  const shuffle = host ? false : (spec.shuffle ?? true);
+  const batcher = new Batcher(spec.train ?? {}, spec.inputNames, batch, shuffle, spec.seed);
   const totalSteps = spec.steps ?? (spec.epochs ?? 10) * batcher.batchesPerEpoch;
   const evalSet: EvalSet = spec.evaluation ?? { split: 'train', columns: spec.train ?? {} };
   const evalRows = spec.inputNames.length === 0 ? 0 : evalSet.columns[spec.inputNames[0]].shape[0];
 
   const t0 = performance.now();
-  const exe = spec.backend.compile(g, { dtype: spec.dtype, seed: spec.seed });
+  const exe = spec.backend.compile(g, {
+    dtype: spec.dtype,
+    seed: spec.seed,
+    ...(host ? { outputs: host.outputs } : {}),
+  });
   const evalExe = spec.evalGraph
     ? spec.backend.compile(spec.evalGraph, {
         dtype: spec.dtype,
@@ -170,7 +192,7 @@ export function train(spec: TrainSpec, hooks: TrainHooks = {}): TrainResult {
       evalExe.source(dimsOf(spec.evalGraph, spec.inputNames, evalSet.columns, n));
   }
 
-  const plateauRule = findPlateauRule(optimizer.lr, spec.schedule, exe);
+  const plateauRule = findPlateauRule(optimizer?.lr, spec.schedule, exe);
   let run: RunState = {
     earlyStop: { best: Number.POSITIVE_INFINITY, since: 0 },
     ...(plateauRule ? { plateau: plateauRule.init() } : {}),
@@ -260,7 +282,7 @@ export function train(spec: TrainSpec, hooks: TrainHooks = {}): TrainResult {
     // Random ops (dropout) draw from (seed, $step): the same masks on a resumed run.
     stepFeed.data[0] = step + 1;
     feeds.$step = stepFeed;
-    const out = exe.run(feeds);
+    const out = host ? host.step(exe, feeds, step + 1) : exe.run(feeds);
     step++;
     const loss = out.loss.data[0];
     const firstLoss = run.firstLoss ?? loss;
@@ -290,10 +312,11 @@ export function train(spec: TrainSpec, hooks: TrainHooks = {}): TrainResult {
       stopped = { reason: 'diverged', message: divergedMessage(firstLoss, loss, step, lr) };
       break;
     }
+    if (!stopped && host?.finished) stopped = host.finished;
     const scheduled = step % evalEvery === 0;
-    if (scheduled || step === totalSteps) {
+    if (scheduled || step === totalSteps || stopped) {
       lastEval = evaluate(step, !scheduled);
-      if (lastEval && scheduled && spec.earlyStop !== undefined) {
+      if (lastEval && scheduled && !stopped && spec.earlyStop !== undefined) {
         const { best, since } = run.earlyStop;
         const better = lastEval.loss < best;
         run = { ...run, earlyStop: { best: better ? lastEval.loss : best, since: better ? 0 : since + 1 } };

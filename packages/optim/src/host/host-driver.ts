@@ -1,0 +1,277 @@
+/**
+ * How the trainer runs the host-driven optimisers `lbfgs` and `newton`. They cannot be one
+ * compiled training step: L-BFGS needs a line search (a data-dependent number of evaluations) and
+ * Newton a linear solve. So the model's graph is compiled once, with the loss, the metrics and
+ * the gradient of every param as outputs (and for Newton the Hessian), and the host drives it:
+ * it writes trial params into the executable, runs it on ALL the training data (full batch: the
+ * lectures' advice, as both methods need one deterministic function), and reads the results
+ * back as one flat vector (params concatenated in declaration order, each row-major).
+ *
+ * Sources of noise are held still: dropout draws its masks from `$step`, which is fixed at 1 for
+ * the whole run, so every evaluation sees the same function. L-BFGS's curvature pairs live in the
+ * executable as state variables (`opt.lbfgs.*`), so checkpoints carry them and `--resume`
+ * continues exactly. Batchnorm running statistics are updated by every evaluation, line-search
+ * trial points included.
+ */
+import { diagnostic, GradusError, type Graph, grad, type Tensor, type Value } from '@gradus/autodiff';
+import type { Executable } from '@gradus/backends';
+import { type CallSpec, OPTIMIZERS } from '../catalogue.js';
+import { resolveArgs } from '../schedules/spec-args.js';
+import { paramsOf } from '../step.js';
+import type { StopReason } from '../trainer/trainer.js';
+import { type CurvatureMemory, type Evaluation, lbfgsStep, maxAbs } from './lbfgs.js';
+import { hessianOf, NEWTON_MAX_PARAMS, newtonDirection } from './newton.js';
+
+/** The catalogue's optimisers that the host drives. */
+export const HOST_DRIVEN_OPTIMIZERS: readonly string[] = ['lbfgs', 'newton'];
+
+export const isHostDriven = (spec: CallSpec): boolean => HOST_DRIVEN_OPTIMIZERS.includes(spec.name);
+
+/** Output and state names the driver adds to the graph; `$` and `opt.` keep them apart from the model's. */
+export const gradOutput = (param: string): string => `$grad.${param}`;
+export const HESSIAN_OUTPUT = '$hessian';
+export const LBFGS_S = 'opt.lbfgs.s';
+export const LBFGS_Y = 'opt.lbfgs.y';
+export const LBFGS_PAIRS = 'opt.lbfgs.pairs';
+
+export interface HostDriverOptions {
+  readonly schedule?: CallSpec;
+  readonly clip?: number;
+  readonly polyak?: number;
+}
+
+export interface HostStop {
+  readonly reason: StopReason;
+  readonly message: string;
+}
+
+export interface HostDriver {
+  readonly name: string;
+  /** The outputs the executable must return. */
+  readonly outputs: readonly string[];
+  /**
+   * One iteration, numbered `step` (1-based). Returns what a compiled training step returns:
+   * `loss` and the metrics at the params the step started from, `lr` (the step length used) and
+   * `grad_norm` (‖∇loss‖₂ there); the executable holds the new params. A run that is already at
+   * a stationary point takes a step of length 0.
+   */
+  step(exe: Executable, feeds: Readonly<Record<string, Tensor>>, step: number): Record<string, Tensor>;
+  /** Set by a step after which the run should end: converged, stalled, or a non-finite Hessian. */
+  readonly finished: HostStop | undefined;
+}
+
+const scalar = (v: number): Tensor => ({ shape: [], dtype: 'f64', data: Float64Array.of(v) });
+
+const fail = (spec: CallSpec, message: string, hint?: string): never => {
+  throw new GradusError(
+    diagnostic('E0914', message, { ...(spec.span ? { span: spec.span } : {}), ...(hint ? { hint } : {}) }),
+  );
+};
+
+/**
+ * Adds to `g` (the model's training graph, with its loss) what the host-driven optimiser `spec`
+ * needs — gradient outputs, the Hessian for newton, the curvature-pair state for lbfgs — and
+ * returns the driver. Settings that only make sense for gradient transformations (a learning-rate
+ * schedule, gradient clipping, Polyak averaging) are errors, as is newton on more than
+ * `NEWTON_MAX_PARAMS` numbers.
+ */
+export function prepareHostDriven(g: Graph, spec: CallSpec, opts: HostDriverOptions = {}): HostDriver {
+  const args = resolveArgs('optimizer', spec, OPTIMIZERS[spec.name]);
+  const name = spec.name;
+  const noStepSize = `${name} picks its own step lengths`;
+  if (opts.schedule && opts.schedule.name !== 'constant')
+    fail(
+      spec,
+      `${noStepSize}${name === 'lbfgs' ? ' by a line search' : ''}, so a learning-rate schedule (${opts.schedule.name}) does not apply`,
+      'pass --schedule constant, or remove the schedule from the train block',
+    );
+  if (opts.clip !== undefined)
+    fail(spec, `gradient clipping does not apply to ${name}: it would change the function it minimises`);
+  if (opts.polyak !== undefined) fail(spec, `Polyak averaging is for stochastic optimisers, not ${name}`);
+  const lr = args.lr as number;
+  if (!(lr > 0)) fail(spec, `${name}: lr must be positive, got ${lr}`);
+  if (name === 'newton' && !((args.damping as number) >= 0))
+    fail(spec, `newton: damping must be 0 or more, got ${args.damping}`);
+  if (!((args.tolerance as number) >= 0))
+    fail(spec, `${name}: tolerance must be 0 or more, got ${args.tolerance}`);
+
+  const lossNode = g.loss();
+  if (!lossNode) throw new Error('internal: the training graph has no loss');
+  const loss = g.value(lossNode);
+  const params = paramsOf(g);
+  if (params.length === 0) fail(spec, `${name} needs params to optimise, and this model has none`);
+  const sizes = params.map((p) => {
+    if (!p.value.shape.every((d) => typeof d === 'number'))
+      fail(spec, `${name} needs params of known shape; '${p.name}' is [${p.value.shape.join(', ')}]`);
+    return (p.value.shape as number[]).reduce((a, b) => a * b, 1);
+  });
+  const n = sizes.reduce((a, b) => a + b, 0);
+  if (name === 'newton' && n > NEWTON_MAX_PARAMS)
+    fail(
+      spec,
+      `newton forms the full ${n}×${n} Hessian, and this model has ${n} params (newton allows at most ${NEWTON_MAX_PARAMS})`,
+      'use lbfgs(), which needs no Hessian, or a first-order optimiser such as adam()',
+    );
+  const values: Value[] = params.map((p) => p.value);
+  const grads = grad(loss, values);
+  params.forEach((p, i) => {
+    g.output(gradOutput(p.name), grads[i], 'output');
+  });
+  if (name === 'newton') g.output(HESSIAN_OUTPUT, hessianOf(values, grads), 'output');
+  const history = name === 'lbfgs' ? (args.history as number) : 0;
+  if (name === 'lbfgs') {
+    if (!(history >= 1)) fail(spec, `lbfgs: history must be at least 1, got ${history}`);
+    g.state(LBFGS_S, [history, n]);
+    g.state(LBFGS_Y, [history, n]);
+    g.state(LBFGS_PAIRS, []);
+  }
+  const metrics = [...g.outputs].filter(([, o]) => o.kind === 'metric').map(([k]) => k);
+  const outputs = [
+    'loss',
+    ...metrics,
+    ...params.map((p) => gradOutput(p.name)),
+    ...(name === 'newton' ? [HESSIAN_OUTPUT] : []),
+  ];
+  const tolerance = args.tolerance as number;
+  // Running statistics change with every run, so a remembered evaluation would not be what a
+  // fresh one (after --resume) gives: evaluate afresh at the start of every step instead.
+  const memoise = g.updates.size === 0;
+
+  let finished: HostStop | undefined;
+  let memo: { key: Float64Array; at: Evaluation; out: Record<string, Tensor> } | undefined;
+
+  const readX = (exe: Executable): Float64Array => {
+    const x = new Float64Array(n);
+    let o = 0;
+    for (const p of params) {
+      const t = exe.read(p.name);
+      x.set(t.data, o);
+      o += t.data.length;
+    }
+    return x;
+  };
+  const writeX = (exe: Executable, x: Float64Array): void => {
+    let o = 0;
+    params.forEach((p, i) => {
+      exe.write(p.name, {
+        shape: p.value.shape as number[],
+        dtype: p.value.dtype,
+        data: x.subarray(o, o + sizes[i]),
+      });
+      o += sizes[i];
+    });
+  };
+  const same = (a: Float64Array, b: Float64Array) => a.every((v, i) => Object.is(v, b[i]));
+
+  return {
+    name,
+    outputs,
+    get finished() {
+      return finished;
+    },
+    step(exe, feeds, step) {
+      finished = undefined;
+      // One fixed dropout mask for the whole run: a deterministic objective.
+      const fixed = { ...feeds, $step: { shape: [], dtype: 'i32', data: Float64Array.of(1) } as Tensor };
+      const evaluate = (x: Float64Array): { at: Evaluation; out: Record<string, Tensor> } => {
+        if (memoise && memo && same(memo.key, x)) return memo;
+        writeX(exe, x);
+        const out = exe.run(fixed);
+        const gv = new Float64Array(n);
+        let o = 0;
+        params.forEach((p, i) => {
+          gv.set(out[gradOutput(p.name)].data, o);
+          o += sizes[i];
+        });
+        return { at: { f: out.loss.data[0], g: gv }, out };
+      };
+      const x = readX(exe);
+      const start = evaluate(x);
+      const report = (t: number): Record<string, Tensor> => {
+        const r: Record<string, Tensor> = { loss: start.out.loss };
+        for (const m of metrics) r[m] = start.out[m];
+        r.lr = scalar(t);
+        r.grad_norm = scalar(Math.sqrt(start.at.g.reduce((s, v) => s + v * v, 0)));
+        return r;
+      };
+      const converged = (gn: number, k: number) => ({
+        reason: 'early_stop' as const,
+        message: `${name} converged at step ${k}: the largest gradient component is ${gn.toExponential(2)}, below the tolerance ${tolerance}`,
+      });
+      const settle = (xNew: Float64Array, next: { at: Evaluation; out: Record<string, Tensor> }) => {
+        writeX(exe, xNew);
+        memo = { key: readX(exe), ...next };
+        const gn = maxAbs(next.at.g);
+        if (gn < tolerance) finished = converged(gn, step);
+      };
+      const gn0 = maxAbs(start.at.g);
+      if (gn0 < tolerance) {
+        finished = converged(gn0, step - 1);
+        return report(0);
+      }
+
+      if (name === 'newton') {
+        const h = start.out[HESSIAN_OUTPUT].data;
+        const dir = newtonDirection(h, start.at.g, n, args.damping as number);
+        if (!dir) {
+          finished = {
+            reason: 'nan',
+            message: `the Hessian or gradient has entries that are not finite numbers at step ${step}; training stopped`,
+          };
+          return report(0);
+        }
+        const xNew = Float64Array.from(x, (v, i) => v + lr * dir.d[i]);
+        settle(xNew, evaluate(xNew));
+        return report(lr);
+      }
+
+      const memory = loadMemory(exe, history, n);
+      const seen: { x: Float64Array; e: { at: Evaluation; out: Record<string, Tensor> } }[] = [];
+      const taken = lbfgsStep(
+        (z) => {
+          const e = evaluate(z);
+          seen.push({ x: z, e });
+          return e.at;
+        },
+        x,
+        start.at,
+        memory,
+        { lr, history, tolerance },
+      );
+      saveMemory(exe, taken.memory, history, n);
+      if (taken.stalled) {
+        writeX(exe, x);
+        finished = {
+          reason: 'early_stop',
+          message: `${name} stopped at step ${step}: no step along its direction, nor along the negative gradient, lowered the loss any further at this float precision (largest gradient component ${gn0.toExponential(2)}, tolerance ${tolerance})`,
+        };
+        return report(0);
+      }
+      const hit = seen.find((s) => same(s.x, taken.x));
+      settle(taken.x, hit ? hit.e : evaluate(taken.x));
+      return report(taken.t);
+    },
+  };
+}
+
+/** The curvature pairs stored in the executable, oldest first. */
+function loadMemory(exe: Executable, history: number, n: number): CurvatureMemory {
+  const count = Math.min(history, Math.max(0, Math.round(exe.read(LBFGS_PAIRS).data[0])));
+  const s = exe.read(LBFGS_S).data;
+  const y = exe.read(LBFGS_Y).data;
+  const rows = (a: Float64Array) => Array.from({ length: count }, (_, i) => a.slice(i * n, (i + 1) * n));
+  return { s: rows(s), y: rows(y) };
+}
+
+function saveMemory(exe: Executable, m: CurvatureMemory, history: number, n: number): void {
+  const pack = (rows: readonly Float64Array[]) => {
+    const a = new Float64Array(history * n);
+    rows.forEach((r, i) => {
+      a.set(r, i * n);
+    });
+    return a;
+  };
+  exe.write(LBFGS_S, { shape: [history, n], dtype: 'f64', data: pack(m.s) });
+  exe.write(LBFGS_Y, { shape: [history, n], dtype: 'f64', data: pack(m.y) });
+  exe.write(LBFGS_PAIRS, m.s.length);
+}

@@ -1,0 +1,4 @@
+export * from './host-driver.js';
+export * from './lbfgs.js';
+export * from './line-search.js';
+export * from './newton.js';

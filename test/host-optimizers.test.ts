@@ -1,0 +1,104 @@
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { cli, sharedModel } from './helpers.js';
+
+/**
+ * `gradus train` with the host-driven optimisers lbfgs and newton, end to end: the shared models
+ * through the CLI, the trace and --json formats, and the errors for settings they cannot honour.
+ */
+
+const tmp = mkdtempSync(join(tmpdir(), 'gradus-host-'));
+let fileCount = 0;
+const fresh = (name: string) => join(tmp, `${++fileCount}-${name}`);
+const lastJson = (out: string) => JSON.parse(out.trim().split('\n').at(-1)!);
+const readLines = (file: string) =>
+  readFileSync(file, 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
+
+describe('gradus train with host-driven optimisers', () => {
+  it.each([
+    ['lbfgs()', 100],
+    ['newton()', 30],
+  ])('%s takes Rosenbrock to (1, 1) and stops once converged', (optimizer, most) => {
+    const trace = fresh('rosenbrock.jsonl');
+    const r = cli(
+      'train',
+      sharedModel('rosenbrock.model'),
+      '--optimizer',
+      optimizer,
+      '--trace',
+      trace,
+      '--json',
+    );
+    expect(r.code).toBe(0);
+    const summary = lastJson(r.out);
+    // The model's train block asks for 5000 steps; convergence ends the run long before.
+    expect(summary.steps).toBeLessThan(most);
+    expect(summary.stopped).toBe('early_stop');
+    expect(summary.message).toMatch(/converged at step \d+/);
+    const lines = readLines(trace);
+    expect(lines).toHaveLength(summary.steps);
+    expect(lines.map((l) => l.step)).toEqual(lines.map((_, i) => i + 1));
+    const [x, y] = lines.at(-1).params.p;
+    expect(Math.abs(x - 1)).toBeLessThan(1e-6);
+    expect(Math.abs(y - 1)).toBeLessThan(1e-6);
+    // The trace's first loss is Rosenbrock at (−1.2, 1): (2.2)² + 100·(1 − 1.44)² = 24.2.
+    expect(lines[0].loss).toBeCloseTo(24.2, 10);
+  });
+
+  it('lbfgs trains the two-layer net on the full spiral, the loss falling every step', () => {
+    const trace = fresh('two-layer.jsonl');
+    const r = cli(
+      'train',
+      sharedModel('two_layer.model'),
+      '--optimizer',
+      'lbfgs(history = 5)',
+      '--schedule',
+      'constant',
+      '--steps',
+      '6',
+      '--trace',
+      trace,
+      '--json',
+    );
+    expect(r.code).toBe(0);
+    expect(r.err).toBe('');
+    const summary = lastJson(r.out);
+    expect(summary.steps).toBe(6);
+    const losses = readLines(trace).map((l) => l.loss);
+    expect(losses).toHaveLength(6);
+    // Every step passed a sufficient-decrease test on the same (full-batch, fixed-mask) loss.
+    for (let k = 1; k < losses.length; k++) expect(losses[k]).toBeLessThan(losses[k - 1]);
+    expect(summary.metrics.accuracy).toBeGreaterThan(0);
+  });
+
+  it('says why a learning-rate schedule does not apply, and how to proceed', () => {
+    const r = cli('train', sharedModel('two_layer.model'), '--optimizer', 'lbfgs()', '--steps', '2');
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/E0914/);
+    expect(r.err).toMatch(/line search, so a learning-rate schedule \(warmup\) does not apply/);
+    expect(r.err).toMatch(/--schedule constant/);
+  });
+
+  it("refuses newton on bn_mlp's thousands of params with a clear error", () => {
+    const r = cli(
+      'train',
+      sharedModel('bn_mlp.model'),
+      '--optimizer',
+      'newton()',
+      '--schedule',
+      'constant',
+      '--json',
+    );
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/E0914/);
+    expect(r.err).toMatch(/newton forms the full (\d+)×\1 Hessian, and this model has \1 params/);
+    expect(r.err).toMatch(/at most 2000/);
+    expect(r.err).toMatch(/lbfgs/);
+    expect(r.err).not.toMatch(/\n\s+at .+:\d+/);
+  });
+});
