@@ -86,10 +86,15 @@ export async function load(threads: 1 | 2 = 1): Promise<Adapter> {
 
   const data = mlpData();
   const mlpFeeds = { x: tensor([MLP.batch, MLP.input], data.x), y: tensor([MLP.batch], data.labels, 'i32') };
+  /** Duration (ms) of the first compile of B's and C's graphs in this process (cold, like jax-js's). */
+  const cold: { B?: number; C?: number } = {};
   /** A fresh MLP training step from the shared starting parameters. */
   const mlp = (outputs: string[] = []): CpuExecutable => {
+    const start = performance.now();
+    // Build the graph and the training step, generate the JavaScript for the batch size.
     const ex = cpu.compile(mlpGraph(), { ...opts, outputs });
-    ex.source({ N: MLP.batch }); // generate and build the specialisation for the batch size
+    ex.source({ N: MLP.batch });
+    cold.B ??= performance.now() - start;
     ex.write('W1', tensor([MLP.input, MLP.hidden], data.W1));
     ex.write('b1', tensor([MLP.hidden], data.b1));
     ex.write('W2', tensor([MLP.hidden, MLP.classes], data.W2));
@@ -100,8 +105,10 @@ export async function load(threads: 1 | 2 = 1): Promise<Adapter> {
     const ex = mlp();
     return MLP.batch / ((await medianMs(() => ex.run(mlpFeeds))) / 1000);
   };
-  // Compile: build the graph and the training step, generate and build the JavaScript.
-  workloads.Bcompile = async () => medianColdMs(() => mlp());
+  workloads.Bcompile = async () => {
+    if (cold.B === undefined) mlp();
+    return cold.B!;
+  };
   workloads.Bfirst = async () =>
     medianColdMs(() => {
       const ex = mlp();
@@ -114,11 +121,21 @@ export async function load(threads: 1 | 2 = 1): Promise<Adapter> {
     const out = ex.run({ x });
     return { value: out.y.data[0], dx: out.dx.data };
   };
-  workloads.C = async () => {
+  const cCompile = () => {
+    const start = performance.now();
     const ex = cpu.compile(cGraph(), opts);
+    ex.source();
+    cold.C ??= performance.now() - start;
+    return ex;
+  };
+  workloads.C = async () => {
+    const ex = cCompile();
     return medianMs(() => cRun(ex));
   };
-  workloads.Ccompile = async () => medianColdMs(() => cpu.compile(cGraph(), opts).source());
+  workloads.Ccompile = async () => {
+    if (cold.C === undefined) cCompile();
+    return cold.C!;
+  };
 
   const rosenbrock = rosenbrockGraph();
   const dEx = cpu.compile(rosenbrock.g, { ...opts, outputs: [] });
@@ -146,7 +163,7 @@ export async function load(threads: 1 | 2 = 1): Promise<Adapter> {
         return Array.from({ length: MLP.checkSteps }, () => ex.run(mlpFeeds).loss.data[0]);
       },
       C: async () => {
-        const { value, dx } = cRun(cpu.compile(cGraph(), opts));
+        const { value, dx } = cRun(cCompile());
         return fingerprintC(value, dx);
       },
       D: () => rosenbrockPoint(dRun),
