@@ -9,3 +9,13 @@ export {
   isElementwiseOp,
 } from './expr-table.js';
 export { bindFeed, copyFeed, readFeed } from './feeds.js';
+export {
+  type GpuBackend,
+  type GpuCompileOptions,
+  GpuExecutable,
+  type GpuModule,
+  generateGpu,
+  gpu,
+  gpuKernelSource,
+  gpuProblem,
+} from './gpu/index.js';

@@ -1,0 +1,477 @@
+/**
+ * Generates the gpu.js kernels of one specialisation (one binding of the symbolic dims). Every
+ * tensor is a flat float texture (ints and bools too, exact below 2²⁴); a kernel computes one
+ * output element per thread from its flat index, unravelling it into coordinates with constant
+ * shapes and strides. Fusion is the CPU backend's (`schedule`): an elementwise group is one kernel,
+ * and a reduction absorbs the group feeding it. The kernel table is typed against `OpName`.
+ * Kernel sources contain only generated identifiers and numbers (never names from the model).
+ */
+import { type AttrsOf, type Dim, diagnostic, GradusError, type Node, type OpName } from '@gradus/autodiff';
+import { concreteShape } from '../cpu/codegen.js';
+import { broadcastStrides, contiguousStrides } from '../cpu/emit.js';
+import { readsOf } from '../cpu/plan.js';
+import { schedule } from '../cpu/schedule.js';
+import { type ElementwiseOp, type ExprContext, isElementwiseOp } from '../expr-table.js';
+import { flt, gpuExprTable } from './expr.js';
+
+/** Float indices are exact below 2²⁴, which bounds every tensor's element count. */
+export const MAX_ELEMENTS = 2 ** 24;
+
+export type StepKind = 'kernel' | 'alias' | 'random';
+
+export interface GpuStep {
+  readonly node: Node;
+  readonly kind: StepKind;
+  /** gpu.js kernel source (`kind: 'kernel'`). */
+  readonly source: string;
+  /** Nodes whose textures are the kernel's arguments, in order. */
+  readonly args: readonly Node[];
+  readonly size: number;
+}
+
+export interface GpuModule {
+  readonly steps: readonly GpuStep[];
+  /** Leaves read as textures or returned (inputs, variables, non-inlined constants and sizes). */
+  readonly leaves: readonly Node[];
+  /** After step k, the (alias-resolved) nodes whose textures are dead. */
+  readonly releaseAfter: readonly (readonly Node[])[];
+  /** The node whose texture a node shares (itself unless it is a reshape or unfused stop). */
+  readonly root: (n: Node) => Node;
+  readonly shapeOf: (n: Node) => number[];
+  /** Every kernel's source with a comment naming its op and shape (for `--emit gpu`, snapshots). */
+  readonly source: string;
+}
+
+const sizeOf = (s: readonly number[]) => s.reduce((p, d) => p * d, 1);
+
+/** Context a kernel emitter gets: argument names, coordinates, fused groups. */
+export interface GpuKernelContext {
+  shape(n: Node): readonly number[];
+  /** Argument name of input `n`'s texture (registers it as an argument). */
+  arg(n: Node): string;
+  /** Lines and value of input `i` (a fused group or a plain load) at `coords` over its shape. */
+  input(i: number, coords: readonly string[]): { lines: string[]; value: string };
+  /** Lines and value of this node's fused group at `coords` over the node's shape. */
+  group(coords: readonly string[]): { lines: string[]; value: string };
+  /** Fresh identifier with a prefix. */
+  fresh(prefix: string): string;
+}
+
+export type TypedNode<K extends OpName> = Node & { readonly op: K; readonly attrs: AttrsOf<K> };
+/** Returns the kernel body (statements; `i` is the output's flat index) or a step kind. */
+export type GpuKernel<K extends OpName> = (node: TypedNode<K>, ctx: GpuKernelContext) => string[] | StepKind;
+
+/** Lines binding coordinates of flat index `idx` over `shape` (size-1 dims are the literal 0). */
+export function unravel(
+  idx: string,
+  shape: readonly number[],
+  prefix: string,
+): { lines: string[]; coords: string[] } {
+  const st = contiguousStrides(shape);
+  const lines: string[] = [];
+  let leading = true;
+  const coords = shape.map((n, d) => {
+    if (n === 1) return '0.0';
+    const q = st[d] === 1 ? idx : `Math.floor((${idx} + 0.5) / ${flt(st[d])})`;
+    const name = `${prefix}${d}`;
+    if (leading) lines.push(`let ${name} = ${q};`);
+    else {
+      lines.push(`let ${name}q = ${q};`);
+      lines.push(`let ${name} = ${name}q - ${flt(n)} * Math.floor((${name}q + 0.5) / ${flt(n)});`);
+    }
+    leading = false;
+    return name;
+  });
+  return { lines, coords };
+}
+
+/** A flat index from coordinates and strides, plus an offset. */
+export function indexOf(coords: readonly string[], strides: readonly number[], offset = 0): string {
+  const terms: string[] = offset !== 0 ? [flt(offset)] : [];
+  coords.forEach((c, d) => {
+    const s = strides[d];
+    if (s === 0 || c === '0.0') return;
+    terms.push(s === 1 ? c : `${c} * ${flt(s)}`);
+  });
+  return terms.length === 0 ? '0.0' : terms.join(' + ');
+}
+
+const sumOver =
+  (init: string, step: (a: string, v: string) => string): GpuKernel<'Sum' | 'Max' | 'Min'> =>
+  (n, c) => {
+    const xs = c.shape(n.inputs[0]);
+    const axes = n.attrs.axes;
+    const kept = xs.map((d, a) => (axes.includes(a) ? 1 : d));
+    const red = axes.map((a) => xs[a]);
+    const out = unravel('i', kept, 'c');
+    const body: string[] = [...out.lines, `let acc = ${init};`, `for (let r = 0; r < ${sizeOf(red)}; r++) {`];
+    const inner = unravel('r', red, 'k');
+    const coords = xs.map((_, a) => (axes.includes(a) ? inner.coords[axes.indexOf(a)] : out.coords[a]));
+    const v = c.input(0, coords);
+    body.push(
+      ...[...inner.lines, ...v.lines, `acc = ${step('acc', v.value)};`].map((l) => `  ${l}`),
+      '}',
+      'return acc;',
+    );
+    return body;
+  };
+
+/** `outer × n × inner` around one axis. */
+function around(shape: readonly number[], axis: number): [number, number, number] {
+  return [sizeOf(shape.slice(0, axis)), shape[axis], sizeOf(shape.slice(axis + 1))];
+}
+
+const elementwise: GpuKernel<OpName> = (n, c) => {
+  const u = unravel('i', c.shape(n), 'c');
+  const v = c.group(u.coords);
+  return [...u.lines, ...v.lines, `return ${v.value};`];
+};
+
+/** Copies where output coordinates map linearly to an input index. */
+function gatherCopy(n: Node, c: GpuKernelContext, strides: readonly number[], offset: number): string[] {
+  const u = unravel('i', c.shape(n), 'c');
+  return [...u.lines, `return ${c.arg(n.inputs[0])}[${indexOf(u.coords, strides, offset)}];`];
+}
+
+export const gpuKernels = {
+  Input: () => 'alias',
+  Variable: () => 'alias',
+  Const: () => 'alias',
+  Size: () => 'alias',
+  Neg: elementwise,
+  Exp: elementwise,
+  Log: elementwise,
+  Sqrt: elementwise,
+  Abs: elementwise,
+  Sign: elementwise,
+  Sin: elementwise,
+  Cos: elementwise,
+  Tanh: elementwise,
+  StopGradient: elementwise,
+  Cast: elementwise,
+  Add: elementwise,
+  Sub: elementwise,
+  Mul: elementwise,
+  Div: elementwise,
+  Pow: elementwise,
+  Maximum: elementwise,
+  Minimum: elementwise,
+  Equal: elementwise,
+  NotEqual: elementwise,
+  Less: elementwise,
+  LessEqual: elementwise,
+  Greater: elementwise,
+  GreaterEqual: elementwise,
+  Where: elementwise,
+  BroadcastTo: elementwise,
+  Sum: sumOver('0.0', (a, v) => `${a} + ${v}`),
+  Max: sumOver('(-1.0 / 0.0)', (a, v) => `Math.max(${a}, ${v})`),
+  Min: sumOver('(1.0 / 0.0)', (a, v) => `Math.min(${a}, ${v})`),
+  ArgMax: (n, c) => {
+    const [, len, inner] = around(c.shape(n.inputs[0]), n.attrs.axis);
+    if (len === 0) return ['return 0.0;'];
+    const x = c.arg(n.inputs[0]);
+    const base = `Math.floor((i + 0.5) / ${flt(inner)}) * ${flt(len * inner)} + (i - Math.floor((i + 0.5) / ${flt(inner)}) * ${flt(inner)})`;
+    return [
+      `let base = ${base};`,
+      'let best = 0.0;',
+      `let bv = ${x}[base];`,
+      `for (let j = 1; j < ${len}; j++) {`,
+      `  let v = ${x}[base + j * ${flt(inner)}];`,
+      '  if (v > bv) {',
+      '    best = j;',
+      '    bv = v;',
+      '  }',
+      '}',
+      'return best;',
+    ];
+  },
+  MatMul: (n, c) => {
+    const { transA, transB } = n.attrs;
+    const [a, b] = n.inputs;
+    const as = c.shape(a);
+    const bs = c.shape(b);
+    const os = c.shape(n);
+    const r = os.length;
+    const m = os[r - 2];
+    const nn = os[r - 1];
+    const k = transA ? as[as.length - 2] : as[as.length - 1];
+    const u = unravel('i', os, 'c');
+    const batch = os.slice(0, -2);
+    const bc = u.coords.slice(0, -2);
+    const row = u.coords[r - 2];
+    const col = u.coords[r - 1];
+    const batchOffset = (s: readonly number[]) => {
+      const strides = broadcastStrides(s.slice(0, -2), batch).map(
+        (x) => x * s[s.length - 2] * s[s.length - 1],
+      );
+      return indexOf(bc, strides);
+    };
+    const aIdx = transA ? `kk * ${flt(m)} + ${row}` : `${row === '0.0' ? '' : `${row} * ${flt(k)} + `}kk`;
+    const bIdx = transB ? `${col === '0.0' ? '' : `${col} * ${flt(k)} + `}kk` : `kk * ${flt(nn)} + ${col}`;
+    return [
+      ...u.lines,
+      `let ao = ${batchOffset(as)};`,
+      `let bo = ${batchOffset(bs)};`,
+      'let acc = 0.0;',
+      `for (let kk = 0; kk < ${k}; kk++) {`,
+      `  acc = acc + ${c.arg(a)}[ao + ${aIdx}] * ${c.arg(b)}[bo + ${bIdx}];`,
+      '}',
+      'return acc;',
+    ];
+  },
+  Reshape: () => 'alias',
+  Transpose: (n, c) => {
+    const st = contiguousStrides(c.shape(n.inputs[0]));
+    return gatherCopy(
+      n,
+      c,
+      n.attrs.perm.map((p) => st[p]),
+      0,
+    );
+  },
+  Slice: (n, c) => {
+    const st = contiguousStrides(c.shape(n.inputs[0]));
+    return gatherCopy(
+      n,
+      c,
+      st,
+      n.attrs.starts.reduce((o, s, i) => o + s * st[i], 0),
+    );
+  },
+  Pad: (n, c) => {
+    const xs = c.shape(n.inputs[0]);
+    const u = unravel('i', c.shape(n), 'c');
+    const before = n.attrs.before;
+    const inside = u.coords
+      .map((co, d) =>
+        xs[d] === c.shape(n)[d] ? '' : `${co} >= ${flt(before[d])} && ${co} < ${flt(before[d] + xs[d])}`,
+      )
+      .filter((t) => t !== '');
+    const src = indexOf(
+      u.coords.map((co, d) => (before[d] === 0 ? co : `(${co} - ${flt(before[d])})`)),
+      contiguousStrides(xs),
+    );
+    if (inside.length === 0) return [...u.lines, `return ${c.arg(n.inputs[0])}[${src}];`];
+    return [
+      ...u.lines,
+      'let v = 0.0;',
+      `if (${inside.join(' && ')}) {`,
+      `  v = ${c.arg(n.inputs[0])}[${src}];`,
+      '}',
+      'return v;',
+    ];
+  },
+  Concat: (n, c) => {
+    const axis = n.attrs.axis;
+    const u = unravel('i', c.shape(n), 'c');
+    const lines = [...u.lines, 'let v = 0.0;'];
+    let start = 0;
+    n.inputs.forEach((part, p) => {
+      const ps = c.shape(part);
+      const coords = u.coords.map((co, d) => (d === axis && start !== 0 ? `(${co} - ${flt(start)})` : co));
+      const load = `v = ${c.arg(part)}[${indexOf(coords, contiguousStrides(ps))}];`;
+      const end = start + ps[axis];
+      if (p === 0) lines.push(`if (${u.coords[axis]} < ${flt(end)}) {`, `  ${load}`);
+      else if (p === n.inputs.length - 1) lines.push('} else {', `  ${load}`);
+      else lines.push(`} else if (${u.coords[axis]} < ${flt(end)}) {`, `  ${load}`);
+      start = end;
+    });
+    if (n.inputs.length === 1) lines.push('}');
+    else lines.push('}');
+    return [...lines, 'return v;'];
+  },
+  Gather: (n, c) => {
+    const [x, idx] = n.inputs;
+    const [, len, inner] = around(c.shape(x), n.attrs.axis);
+    return [
+      `let o = Math.floor((i + 0.5) / ${flt(inner)});`,
+      `let ii = i - o * ${flt(inner)};`,
+      `let k = ${c.arg(idx)}[i];`,
+      'let v = 0.0 / 0.0;',
+      `if (k >= 0.0 && k < ${flt(len)}) {`,
+      `  v = ${c.arg(x)}[(o * ${flt(len)} + k) * ${flt(inner)} + ii];`,
+      '}',
+      'return v;',
+    ];
+  },
+  OneHot: (n, c) => {
+    const depth = n.attrs.depth;
+    const inner = sizeOf(c.shape(n.inputs[0]).slice(n.attrs.axis));
+    return [
+      `let o = Math.floor((i + 0.5) / ${flt(depth * inner)});`,
+      `let rest = i - o * ${flt(depth * inner)};`,
+      `let d = Math.floor((rest + 0.5) / ${flt(inner)});`,
+      `let ii = rest - d * ${flt(inner)};`,
+      `let k = ${c.arg(n.inputs[0])}[o * ${flt(inner)} + ii];`,
+      'return k == d ? 1.0 : 0.0;',
+    ];
+  },
+  RandomUniform: () => 'random',
+  RandomNormal: () => 'random',
+} satisfies { [K in OpName]: GpuKernel<K> };
+
+function tooLarge(n: Node, shape: readonly number[], limit: number): GradusError {
+  return new GradusError(
+    diagnostic(
+      'E0431',
+      `${n.op} produces a tensor of shape [${shape.join(', ')}] (${sizeOf(shape)} elements), more than the ` +
+        `gpu backend's limit of ${limit} elements per tensor (texture size and exact float indexing); ` +
+        'use the cpu backend or a smaller batch',
+    ),
+  );
+}
+
+/** Builds the kernels computing `targets` (outputs and update values) under the binding `dims`. */
+export function generateGpu(
+  order: readonly Node[],
+  targets: readonly Node[],
+  updates: readonly (readonly [Node, Node])[],
+  dims: Readonly<Record<string, number>>,
+  opts: { readonly maxElements?: number; readonly fuse?: boolean } = {},
+): GpuModule {
+  const limit = Math.min(MAX_ELEMENTS, opts.maxElements ?? MAX_ELEMENTS);
+  const shapes = new Map<Node, number[]>();
+  for (const n of order) {
+    const s = concreteShape(
+      n.shape,
+      dims,
+      n.op === 'Input' || n.op === 'Variable' ? String(n.attrs.name) : n.op,
+    );
+    if (sizeOf(s) > limit) throw tooLarge(n, s, limit);
+    if (sizeOf(s) === 0) {
+      throw new GradusError(
+        diagnostic(
+          'E0431',
+          `${n.op} produces an empty tensor of shape [${s.join(', ')}], which the gpu backend cannot hold`,
+        ),
+      );
+    }
+    shapes.set(n, s);
+  }
+  const shapeOf = (n: Node) => shapes.get(n) as number[];
+  const results = new Set<Node>([...targets, ...updates.map(([, v]) => v)]);
+  const sched = schedule(order, results, shapeOf, opts.fuse ?? true);
+
+  const literal = (n: Node): string | undefined => {
+    if (n.op === 'Reshape') return literal(n.inputs[0]);
+    if (n.op === 'Const' && (n.attrs.value as number[]).length === 1)
+      return flt(Math.fround((n.attrs.value as number[])[0]));
+    if (n.op === 'Size') return flt(Math.fround(sizeOf(concreteShape(n.attrs.dims as Dim[], dims, 'Size'))));
+    return undefined;
+  };
+
+  const steps: GpuStep[] = [];
+  const textured = new Set<Node>();
+  const root = (n: Node): Node => (sched.aliases.has(n) ? root(n.inputs[0]) : n);
+  for (const step of sched.steps) {
+    if (sched.aliases.has(step)) {
+      steps.push({ node: step, kind: 'alias', source: '', args: [], size: sizeOf(shapeOf(step)) });
+      continue;
+    }
+    const members = sched.members.get(step);
+    const args: Node[] = [];
+    let fresh = 0;
+    const arg = (x: Node) => {
+      const r = root(x);
+      if (!args.includes(r)) args.push(r);
+      textured.add(r);
+      return `a${args.indexOf(r)}`;
+    };
+    /** A fused group (root last) evaluated at coordinates over its root's shape. */
+    const groupAt = (group: readonly Node[], coords: readonly string[]) => {
+      const space = shapeOf(group[group.length - 1]);
+      const inGroup = new Set(group);
+      const names = new Map<Node, string>();
+      const lines: string[] = [];
+      for (const m of group) {
+        for (const x of m.inputs) {
+          if (inGroup.has(x) || names.has(x)) continue;
+          const lit = literal(x);
+          if (lit !== undefined) {
+            names.set(x, lit);
+            continue;
+          }
+          const v = `v${x.id}`;
+          lines.push(`let ${v} = ${arg(x)}[${indexOf(coords, broadcastStrides(shapeOf(x), space))}];`);
+          names.set(x, v);
+        }
+        const operands = m.inputs.map((x) => names.get(x) as string);
+        let e: string;
+        if (m.op === 'BroadcastTo' || m.op === 'StopGradient') e = operands[0];
+        else if (isElementwiseOp(m.op)) {
+          const template = gpuExprTable[m.op] as (
+            a: readonly string[],
+            c: ExprContext<ElementwiseOp>,
+          ) => string;
+          e = template(operands, {
+            attrs: m.attrs as ExprContext['attrs'],
+            inDtypes: m.inputs.map((x) => x.dtype),
+            outDtype: m.dtype,
+          });
+        } else throw new Error(`internal: ${m.op} cannot be fused`);
+        lines.push(`let t${m.id} = ${e};`);
+        names.set(m, `t${m.id}`);
+      }
+      return { lines, value: `t${group[group.length - 1].id}` };
+    };
+    const ctx: GpuKernelContext = {
+      shape: shapeOf,
+      arg,
+      fresh: (p) => `${p}${fresh++}`,
+      input: (i, coords) => {
+        const x = step.inputs[i];
+        if (members && members[members.length - 1] === x) return groupAt(members, coords);
+        const lit = literal(x);
+        if (lit !== undefined) return { lines: [], value: lit };
+        return { lines: [], value: `${arg(x)}[${indexOf(coords, contiguousStrides(shapeOf(x)))}]` };
+      },
+      group: (coords) => groupAt(members ?? [step], coords),
+    };
+    const kernel = gpuKernels[step.op] as GpuKernel<typeof step.op>;
+    const body = kernel(step as never, ctx);
+    const size = sizeOf(shapeOf(step));
+    if (typeof body === 'string') {
+      steps.push({ node: step, kind: body, source: '', args: [], size });
+      continue;
+    }
+    const params = args.map((_, k) => `a${k}`).join(', ');
+    const source = [
+      `function (${params}) {`,
+      '  let i = this.thread.x;',
+      ...body.map((l) => `  ${l}`),
+      '}',
+    ].join('\n');
+    steps.push({ node: step, kind: 'kernel', source, args, size });
+  }
+
+  // Liveness: the last step reading each (alias-resolved) node; results live to the end.
+  const lastUse = new Map<Node, number>();
+  steps.forEach((s, k) => {
+    if (s.kind === 'alias') lastUse.set(root(s.node), Math.max(lastUse.get(root(s.node)) ?? k, k));
+    for (const a of s.args) lastUse.set(a, k);
+  });
+  sched.steps.forEach((s, k) => {
+    for (const r of readsOf(s, sched))
+      if (literal(r) === undefined && !lastUse.has(root(r))) lastUse.set(root(r), k);
+  });
+  for (const r of results) lastUse.set(root(r), Number.POSITIVE_INFINITY);
+  const releaseAfter: Node[][] = steps.map(() => []);
+  for (const [n, k] of lastUse) if (Number.isFinite(k)) releaseAfter[k].push(n);
+
+  const leaves = order.filter(
+    (n) =>
+      (n.op === 'Input' || n.op === 'Variable' || n.op === 'Const' || n.op === 'Size') &&
+      (textured.has(n) || results.has(n) || [...results].some((r) => root(r) === n)),
+  );
+  const source = steps
+    .filter((s) => s.kind !== 'alias')
+    .map((s) => {
+      const head = `// ${s.node.op} [${shapeOf(s.node).join(', ')}]`;
+      return s.kind === 'random'
+        ? `${head}: generated on the host (counter-based) and uploaded`
+        : `${head}\n${s.source}`;
+    })
+    .join('\n\n');
+  return { steps, leaves, releaseAfter, root, shapeOf, source: `${source}\n` };
+}

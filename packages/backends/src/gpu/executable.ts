@@ -1,0 +1,340 @@
+import {
+  type ConcreteShape,
+  diagnostic,
+  GradusError,
+  type Graph,
+  type InitSpec,
+  initialValue,
+  type Node,
+  normalAt,
+  STEP_INPUT,
+  suggest,
+  type Tensor,
+  type TensorLike,
+  topoSort,
+  uniformAt,
+} from '@gradus/autodiff';
+import type { IKernelRunShortcut, Texture } from 'gpu.js';
+import type { CompileOptions, Executable } from '../backend.js';
+import { concreteShape } from '../cpu/codegen.js';
+import { bindFeed, copyFeed, leafName, readFeed } from '../feeds.js';
+import { type GpuModule, generateGpu } from './codegen.js';
+import { sharedGpu } from './context.js';
+
+/** gpu-only compile options. */
+export interface GpuCompileOptions extends CompileOptions {
+  /** Fuse elementwise chains and reductions into one kernel (default true). */
+  readonly fuse?: boolean;
+}
+
+interface Specialisation {
+  readonly module: GpuModule;
+  /** Kernels by step index (undefined for aliases and host-generated random steps). */
+  readonly kernels: readonly (IKernelRunShortcut | undefined)[];
+  /** Textures of constants and sizes (uploaded once, owned by the specialisation). */
+  readonly constants: Map<Node, Texture>;
+}
+
+interface VariableSlot {
+  readonly node: Node;
+  texture?: Texture;
+  shape?: ConcreteShape;
+}
+
+/** Kernels by output size and source, shared by every executable on the process's context. */
+const kernelCache = new Map<string, IKernelRunShortcut>();
+
+const NO_DIMS: Record<string, number> = Object.freeze({}) as Record<string, number>;
+const UPLOAD = 'function (a) {\n  return a[this.thread.x];\n}';
+
+function refuse(message: string): GradusError {
+  return new GradusError(diagnostic('E0430', message));
+}
+
+/**
+ * A graph compiled to gpu.js kernels on headless WebGL, in single precision. Every tensor lives
+ * in a texture: variables (params, optimiser state, running statistics) stay there between runs,
+ * intermediates are deleted as soon as their last reader has run, and only the requested outputs
+ * and `read()` come back to the host.
+ */
+export class GpuExecutable implements Executable {
+  readonly backend = 'gpu';
+  readonly variables: readonly string[];
+  private readonly gpu = sharedGpu();
+  private readonly seed: number;
+  private readonly outputNames: readonly string[];
+  private readonly targets: readonly Node[];
+  private readonly updates: readonly (readonly [Node, Node])[];
+  private readonly order: readonly Node[];
+  private readonly leaves: readonly Node[];
+  private readonly slots = new Map<string, VariableSlot>();
+  private readonly cache = new Map<string, Specialisation>();
+  private readonly symbolic: boolean;
+  private last: Specialisation | undefined;
+  private readonly held = new Set<Texture>();
+
+  constructor(
+    readonly g: Graph,
+    private readonly opts: GpuCompileOptions = {},
+  ) {
+    if (opts.dtype === 'f64') {
+      throw refuse(
+        'the gpu backend computes in single precision: compile with dtype f32 (`--dtype f32`), or use the cpu backend for f64',
+      );
+    }
+    this.seed = opts.seed ?? g.seed;
+    const names = opts.outputs ?? [...g.outputs.keys()];
+    for (const n of names) {
+      if (!g.outputs.has(n)) {
+        const close = suggest(n, g.outputs.keys());
+        throw new GradusError(
+          diagnostic('E0406', `no output named '${n}'${close ? ` (did you mean '${close}'?)` : ''}`),
+        );
+      }
+    }
+    this.outputNames = names;
+    this.targets = names.map((n) => g.outputs.get(n)!.node);
+    this.updates = [...g.updates].map(([name, v]) => [g.variables.get(name)!, v] as const);
+    this.order = topoSort([...this.targets, ...this.updates.flat()]);
+    this.leaves = this.order.filter((n) => n.op === 'Input' || n.op === 'Variable');
+    this.variables = [...g.variables.keys()];
+    for (const [name, node] of g.variables) this.slots.set(name, { node });
+    this.symbolic = this.order.some((n) => n.shape.some((d) => typeof d === 'string'));
+  }
+
+  /** Textures this executable holds (variables, constants, and none in between runs besides). */
+  get liveTextures(): number {
+    return this.held.size;
+  }
+
+  /** GL textures alive on the shared context (every executable and kernel), for leak tests. */
+  static glTextures(): number {
+    const { counter } = sharedGpu();
+    return counter.created - counter.deleted;
+  }
+
+  run(feeds: Readonly<Record<string, TensorLike>>): Record<string, Tensor> {
+    if (feeds === null || typeof feeds !== 'object') {
+      throw new GradusError(diagnostic('E0403', 'run() needs an object of feeds, by input name'));
+    }
+    const dims: Record<string, number> = this.symbolic ? {} : NO_DIMS;
+    const fed: [Node, ArrayLike<number>][] = [];
+    let step = 0;
+    for (const leaf of this.leaves) {
+      const name = leafName(leaf);
+      const value = Object.hasOwn(feeds, name) ? feeds[name] : undefined;
+      if (leaf.op === 'Variable') {
+        if (value !== undefined) this.writeVariable(name, value, dims);
+        else if (this.symbolic) this.bindVariable(leaf, dims);
+        continue;
+      }
+      if (value === undefined) {
+        if (name === STEP_INPUT) continue;
+        throw new GradusError(diagnostic('E0403', `no value given for input '${name}'`));
+      }
+      const f = readFeed(name, value);
+      bindFeed(name, leaf.shape, f, dims);
+      fed.push([leaf, f.data]);
+      if (name === STEP_INPUT) step = Number(f.data[0]);
+    }
+    const spec = this.symbolic || !this.last ? this.specialise(dims) : this.last;
+    for (const leaf of this.leaves) if (leaf.op === 'Variable') this.ensureVariable(leaf, dims);
+    const { module } = spec;
+    const env = new Map<Node, Texture>();
+    const owned = new Set<Texture>();
+    const drop = (t: Texture | undefined) => {
+      if (t && owned.delete(t)) this.release(t);
+    };
+    for (const [leaf, data] of fed) {
+      if (!module.leaves.includes(leaf)) continue;
+      const buf = new Float32Array(data.length);
+      copyFeed(leafName(leaf), leaf.dtype, data, buf);
+      const t = this.upload(buf);
+      env.set(leaf, t);
+      owned.add(t);
+    }
+    for (const leaf of module.leaves) {
+      if (leaf.op === 'Variable') env.set(leaf, this.slots.get(leafName(leaf))!.texture!);
+      else if (leaf.op === 'Input' && !env.has(leaf)) {
+        // `$step` defaults to 0 when not fed.
+        const t = this.upload(new Float32Array(1));
+        env.set(leaf, t);
+        owned.add(t);
+      } else if (leaf.op !== 'Input') env.set(leaf, spec.constants.get(leaf)!);
+    }
+    module.steps.forEach((s, k) => {
+      if (s.kind === 'alias') env.set(s.node, env.get(module.root(s.node))!);
+      else if (s.kind === 'random') {
+        const fn = s.node.op === 'RandomNormal' ? normalAt : uniformAt;
+        const { seed, stream } = s.node.attrs as { seed: number; stream: number };
+        const data = new Float32Array(s.size);
+        for (let i = 0; i < s.size; i++) data[i] = fn(seed, stream, step, i);
+        const t = this.upload(data);
+        env.set(s.node, t);
+        owned.add(t);
+      } else {
+        const t = this.track(spec.kernels[k]!(...s.args.map((a) => env.get(a)!)) as Texture);
+        env.set(s.node, t);
+        owned.add(t);
+      }
+      for (const dead of module.releaseAfter[k]) drop(env.get(dead));
+    });
+    const out: Record<string, Tensor> = Object.create(null);
+    this.outputNames.forEach((name, k) => {
+      const node = this.targets[k];
+      const data = Float64Array.from((env.get(node) as Texture).toArray() as Float32Array);
+      out[name] = { shape: module.shapeOf(node), dtype: node.dtype, data };
+    });
+    // Commit: every update reads old values (all computed above), then variables take the new textures.
+    const next = this.updates.map(([v, src]) => [this.slots.get(leafName(v))!, env.get(src)!] as const);
+    const old = new Set(next.map(([slot]) => slot.texture!));
+    for (const [slot, t] of next) {
+      slot.texture = t;
+      owned.delete(t);
+    }
+    const kept = new Set([...this.slots.values()].map((s) => s.texture));
+    for (const t of old) if (!kept.has(t)) this.release(t);
+    for (const t of owned) if (!kept.has(t)) this.release(t);
+    return out;
+  }
+
+  read(name: string): Tensor {
+    const slot = this.slot(name);
+    this.ensureVariable(slot.node, {});
+    const data = Float64Array.from(slot.texture!.toArray() as Float32Array);
+    return { shape: [...slot.shape!], dtype: slot.node.dtype, data };
+  }
+
+  write(name: string, value: TensorLike): void {
+    this.writeVariable(name, value, {});
+  }
+
+  source(dims?: Record<string, number>): string {
+    if (dims !== undefined) return this.specialise(dims).module.source;
+    if (this.last) return this.last.module.source;
+    return this.specialise({}).module.source;
+  }
+
+  /** Deletes every texture this executable holds; it must not be run afterwards. */
+  dispose(): void {
+    for (const t of [...this.held]) this.release(t);
+    for (const slot of this.slots.values()) slot.texture = undefined;
+    this.cache.clear();
+    this.last = undefined;
+  }
+
+  // ---- internals ------------------------------------------------------------------------------
+
+  private track(t: Texture): Texture {
+    this.held.add(t);
+    return t;
+  }
+
+  private release(t: Texture): void {
+    if (this.held.delete(t)) t.delete();
+  }
+
+  private kernel(source: string, size: number): IKernelRunShortcut {
+    const key = `${size}\n${source}`;
+    let k = kernelCache.get(key);
+    if (!k) {
+      k = this.gpu.gpu.createKernel(source, {
+        output: [size],
+        precision: 'single',
+        tactic: 'precision',
+        pipeline: true,
+        immutable: true,
+      });
+      kernelCache.set(key, k);
+    }
+    return k;
+  }
+
+  private upload(data: Float32Array): Texture {
+    return this.track(this.kernel(UPLOAD, data.length)(data) as Texture);
+  }
+
+  private slot(name: string): VariableSlot {
+    const slot = this.slots.get(name);
+    if (!slot) {
+      const close = suggest(name, this.slots.keys());
+      throw new GradusError(
+        diagnostic('E0406', `no variable named '${name}'${close ? ` (did you mean '${close}'?)` : ''}`),
+      );
+    }
+    return slot;
+  }
+
+  private writeVariable(name: string, value: TensorLike, dims: Record<string, number>): void {
+    const slot = this.slot(name);
+    const f = readFeed(name, value);
+    const shape = bindFeed(name, slot.node.shape, f, dims);
+    const buf = new Float32Array(f.data.length);
+    copyFeed(name, slot.node.dtype, f.data, buf);
+    if (buf.length === 0)
+      throw refuse(`variable '${name}' is empty; the gpu backend cannot hold empty tensors`);
+    const t = this.upload(buf);
+    const prev = slot.texture;
+    slot.texture = t;
+    slot.shape = [...shape];
+    if (prev && ![...this.slots.values()].some((s) => s.texture === prev)) this.release(prev);
+  }
+
+  private bindVariable(n: Node, dims: Record<string, number>): void {
+    const slot = this.slots.get(leafName(n))!;
+    if (slot.shape) {
+      bindFeed(
+        leafName(n),
+        n.shape,
+        { shape: slot.shape, data: { length: slot.shape.reduce((p, d) => p * d, 1) } },
+        dims,
+      );
+    }
+  }
+
+  private ensureVariable(n: Node, dims: Record<string, number>): void {
+    const slot = this.slots.get(leafName(n))!;
+    if (slot.texture) return;
+    const shape = concreteShape(n.shape, dims, leafName(n));
+    const init = initialValue(n.attrs.init as InitSpec, shape, this.seed, leafName(n));
+    slot.texture = this.upload(Float32Array.from(init));
+    slot.shape = shape;
+  }
+
+  private specialise(dims: Record<string, number>): Specialisation {
+    const key = JSON.stringify(
+      Object.keys(dims)
+        .sort()
+        .map((k) => [k, dims[k]]),
+    );
+    const hit = this.cache.get(key);
+    if (hit) {
+      this.last = hit;
+      return hit;
+    }
+    const { maxTextureSize } = this.gpu;
+    const module = generateGpu(this.order, this.targets, this.updates, dims, {
+      maxElements: maxTextureSize * maxTextureSize,
+      fuse: this.opts.fuse,
+    });
+    const kernels = module.steps.map((s) =>
+      s.kind === 'kernel' ? this.kernel(s.source, s.size) : undefined,
+    );
+    const constants = new Map<Node, Texture>();
+    for (const leaf of module.leaves) {
+      if (leaf.op === 'Const')
+        constants.set(leaf, this.upload(Float32Array.from(leaf.attrs.value as number[])));
+      else if (leaf.op === 'Size') {
+        const size = concreteShape(leaf.attrs.dims as (number | string)[], dims, 'Size').reduce(
+          (p, d) => p * d,
+          1,
+        );
+        constants.set(leaf, this.upload(Float32Array.of(size)));
+      }
+    }
+    const spec: Specialisation = { module, kernels, constants };
+    this.cache.set(key, spec);
+    this.last = spec;
+    return spec;
+  }
+}
