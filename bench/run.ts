@@ -21,6 +21,7 @@ import { WORKLOADS } from './workloads.js';
 const SYSTEMS: Record<string, () => Promise<Adapter | string>> = {
   gradus: async () => (await import('./systems/gradus.js')).load(),
   'gradus-2t': async () => (await import('./systems/gradus.js')).load(2),
+  'gradus-gpu': async () => (await import('./systems/gradus.js')).loadGpu(),
   'tfjs-cpu': async () => (await import('./systems/tfjs.js')).load('cpu'),
   'tfjs-wasm': async () => (await import('./systems/tfjs.js')).load('wasm'),
   'jax-eager': async () => (await import('./systems/jax.js')).load('eager'),

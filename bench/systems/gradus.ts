@@ -1,10 +1,10 @@
 /**
- * Gradus's CPU backend, f32. B and D are the product's own training step: `buildTrainStep` with
+ * Gradus's CPU backend (and, as `gradus-gpu`, its gpu.js backend on WebGL), f32. B and D are the product's own training step: `buildTrainStep` with
  * `@gradus/optim`'s `adam`, so one `run()` is forward, backward and the Adam update, all in one
  * generated function, with parameters and optimiser state living in the executable.
  */
 import { crossEntropy, type Graph, grad, graph, init, type Tensor, type Value } from '@gradus/autodiff';
-import { type CpuExecutable, cpu } from '@gradus/backends';
+import { type Backend, type CompileOptions, cpu, type Executable, gpu, gpuProblem } from '@gradus/backends';
 import { adam, buildTrainStep, paramsOf } from '@gradus/optim';
 import { fingerprintA, fingerprintC } from '../reference.js';
 import {
@@ -68,14 +68,24 @@ function cGraph(): Graph {
   return g;
 }
 
-export async function load(threads: 1 | 2 = 1): Promise<Adapter> {
-  const opts = { threads } as const;
+/** The same workloads on the gpu backend, or why it cannot run here (no `gl` build, no display). */
+export async function loadGpu(): Promise<Adapter | string> {
+  const problem = gpuProblem();
+  return problem === undefined ? load(1, gpu) : `no GPU context: ${problem}`;
+}
+
+/** Both backends' executables can be disposed (the gpu one deletes its textures). */
+type Disposable = Executable & { dispose(): void };
+
+export async function load(threads: 1 | 2 = 1, backend: Backend = cpu): Promise<Adapter> {
+  // `threads` is a cpu-backend option; the gpu backend ignores it.
+  const opts: CompileOptions & { readonly threads: 1 | 2 } = { threads };
   const workloads: Record<string, () => Promise<number>> = {};
 
   const matmul = (n: number) => {
     const g = graph({ floatDtype: 'f32' });
     g.output('c', g.input('a', [n, n]).matMul(g.input('b', [n, n])));
-    const ex = cpu.compile(g, opts);
+    const ex = backend.compile(g, opts);
     const { a, b } = matmulData(n);
     const feeds = { a: tensor([n, n], a), b: tensor([n, n], b) };
     return () => ex.run(feeds).c.data;
@@ -89,10 +99,10 @@ export async function load(threads: 1 | 2 = 1): Promise<Adapter> {
   /** Duration (ms) of the first compile of B's and C's graphs in this process (cold, like jax-js's). */
   const cold: { B?: number; C?: number } = {};
   /** A fresh MLP training step from the shared starting parameters. */
-  const mlp = (outputs: string[] = []): CpuExecutable => {
+  const mlp = (outputs: string[] = []): Disposable => {
     const start = performance.now();
     // Build the graph and the training step, generate the JavaScript for the batch size.
-    const ex = cpu.compile(mlpGraph(), { ...opts, outputs });
+    const ex = backend.compile(mlpGraph(), { ...opts, outputs }) as Disposable;
     ex.source({ N: MLP.batch });
     cold.B ??= performance.now() - start;
     ex.write('W1', tensor([MLP.input, MLP.hidden], data.W1));
@@ -117,13 +127,13 @@ export async function load(threads: 1 | 2 = 1): Promise<Adapter> {
     });
 
   const x = tensor([C_SIZE], cData());
-  const cRun = (ex: CpuExecutable) => {
+  const cRun = (ex: Disposable) => {
     const out = ex.run({ x });
     return { value: out.y.data[0], dx: out.dx.data };
   };
   const cCompile = () => {
     const start = performance.now();
-    const ex = cpu.compile(cGraph(), opts);
+    const ex = backend.compile(cGraph(), opts) as Disposable;
     ex.source();
     cold.C ??= performance.now() - start;
     return ex;
@@ -138,7 +148,7 @@ export async function load(threads: 1 | 2 = 1): Promise<Adapter> {
   };
 
   const rosenbrock = rosenbrockGraph();
-  const dEx = cpu.compile(rosenbrock.g, { ...opts, outputs: [] });
+  const dEx = backend.compile(rosenbrock.g, { ...opts, outputs: [] });
   const empty = {};
   const dRun: RosenbrockRun = {
     reset: () => {
@@ -154,7 +164,7 @@ export async function load(threads: 1 | 2 = 1): Promise<Adapter> {
   workloads.D = () => timeRosenbrock(dRun);
 
   return {
-    system: threads === 1 ? 'gradus' : 'gradus-2t',
+    system: backend !== cpu ? `gradus-${backend.name}` : threads === 1 ? 'gradus' : 'gradus-2t',
     workloads,
     checks: {
       A: async () => fingerprintA(matmul(256)()),

@@ -1,12 +1,12 @@
 import { writeFileSync } from 'node:fs';
 import { formatGraph, type Graph, grad, optimize, serializeGraph, symbolicDims } from '@gradus/autodiff';
-import { cpu } from '@gradus/backends';
+import { cpu, gpuKernelSource } from '@gradus/backends';
 import { emitDot, emitTypeScript } from '../emit/index.js';
 import type { Lowered } from '../lower/index.js';
 import { loadModel, UsageError } from '../model-file.js';
 import type { Io } from './output.js';
 
-export const EMIT_KINDS = ['ir', 'text', 'dot', 'ts', 'js'] as const;
+export const EMIT_KINDS = ['ir', 'text', 'dot', 'ts', 'js', 'gpu'] as const;
 export type EmitKind = (typeof EMIT_KINDS)[number];
 
 export interface CompileOptions {
@@ -16,7 +16,7 @@ export interface CompileOptions {
   readonly mode?: 'train' | 'eval';
   /** Run the graph passes (simplification, CSE, folding, DCE) first; on by default. */
   readonly optimize?: boolean;
-  /** For `--emit js`: the value of every symbolic dim (the batch size); default 32. */
+  /** For `--emit js` and `--emit gpu`: the value of every symbolic dim (the batch size); default 32. */
   readonly batch?: number;
 }
 
@@ -56,6 +56,14 @@ export function compileCommand(path: string, opts: CompileOptions, io: Io): numb
       const g = passes(withGradients(lowered));
       const dims = Object.fromEntries(symbolicDims(g).map((d) => [d, opts.batch ?? 32]));
       text = cpu.compile(g, { dtype: opts.dtype ?? 'f64' }).source(dims);
+      break;
+    }
+    case 'gpu': {
+      // The gpu backend's gpu.js kernels for the forward and gradient graph (generating them needs
+      // no GPU context; running them does).
+      const g = passes(withGradients(lowered));
+      const dims = Object.fromEntries(symbolicDims(g).map((d) => [d, opts.batch ?? 32]));
+      text = gpuKernelSource(g, { dims });
       break;
     }
   }

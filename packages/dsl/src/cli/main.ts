@@ -42,7 +42,11 @@ export function buildCli(io: Io, setExit: (code: number) => void): Command {
     .command('compile')
     .description('compile a model and print (or write) its graph, gradients included')
     .argument('<file>', '.model file')
-    .addOption(new Option('--emit <kind>', 'what to emit').choices([...EMIT_KINDS]).default('text'))
+    .addOption(
+      new Option('--emit <kind>', 'what to emit (gpu: the gpu.js kernels)')
+        .choices([...EMIT_KINDS])
+        .default('text'),
+    )
     .option('-o, --output <path>', 'write to a file instead of standard output')
     .addOption(new Option('--dtype <dtype>', 'float precision').choices(['f64', 'f32']).default('f64'))
     .addOption(
@@ -116,9 +120,19 @@ export function buildCli(io: Io, setExit: (code: number) => void): Command {
     )
     .option('--batch <n>', 'minibatch size', intArg(1))
     .option('--seed <n>', 'seed of initialisation, dropout and shuffling', intArg(0))
-    .addOption(new Option('--dtype <dtype>', 'float precision').choices(['f64', 'f32']).default('f64'))
     .addOption(
-      new Option('--backend <backend>', 'where to run').choices(['cpu', 'gpu', 'auto']).default('cpu'),
+      new Option(
+        '--dtype <dtype>',
+        'float precision (default: f64 on the cpu backend, f32 on gpu and auto)',
+      ).choices(['f64', 'f32']),
+    )
+    .addOption(
+      new Option(
+        '--backend <backend>',
+        'where to run: cpu, gpu (gpu.js on WebGL; fails if no GPU context), auto (gpu, else cpu, and says so)',
+      )
+        .choices(['cpu', 'gpu', 'auto'])
+        .default('cpu'),
     )
     .option('--log <file>', 'JSON lines: one per step and one per evaluation')
     .option(

@@ -1,7 +1,7 @@
 import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Tensor } from '@gradus/autodiff';
-import { cpu } from '@gradus/backends';
+import { type Backend, cpu, gpu, gpuProblem } from '@gradus/backends';
 import {
   CHECKPOINT_FILE,
   type Checkpoint,
@@ -102,6 +102,36 @@ function continueFile(file: string | undefined, resumeStep: number | undefined):
   return (line: object) => appendFileSync(file, `${JSON.stringify(line)}\n`);
 }
 
+/**
+ * `--backend`: `gpu` runs on gpu.js (single precision) or fails naming what is missing; `auto`
+ * takes the GPU when a context can be made and otherwise falls back to the CPU, saying so.
+ */
+function chooseBackend(opts: TrainCliOptions, io: Io): { backend: Backend; dtype: 'f32' | 'f64' } {
+  const choice = opts.backend ?? 'cpu';
+  if (choice === 'cpu') return { backend: cpu, dtype: opts.dtype ?? 'f64' };
+  const problem = gpuProblem();
+  if (choice === 'gpu') {
+    if (problem !== undefined) {
+      throw new UsageError(
+        `--backend gpu: ${problem}`,
+        'use --backend cpu, or --backend auto to fall back to it',
+      );
+    }
+    if (opts.dtype === 'f64') {
+      throw new UsageError(
+        'the gpu backend computes in single precision',
+        'use --dtype f32 with --backend gpu',
+      );
+    }
+    return { backend: gpu, dtype: 'f32' };
+  }
+  if (problem === undefined && opts.dtype !== 'f64') return { backend: gpu, dtype: 'f32' };
+  io.err(
+    `--backend auto: using the cpu backend (${problem !== undefined ? `no GPU: ${problem}` : 'f64 was asked for and the gpu backend is single precision'})`,
+  );
+  return { backend: cpu, dtype: opts.dtype ?? 'f32' };
+}
+
 /** `gradus train FILE`: trains the model with its `train { }` settings, overridden by flags. */
 export function trainCommand(path: string, opts: TrainCliOptions, io: Io): number {
   if (opts.epochs !== undefined && opts.steps !== undefined)
@@ -109,10 +139,7 @@ export function trainCommand(path: string, opts: TrainCliOptions, io: Io): numbe
       'give either --epochs or --steps, not both',
       'both set the total length of the run; a resumed run counts the steps before its checkpoint',
     );
-  if (opts.backend === 'gpu') {
-    throw new UsageError('the GPU backend is not part of this build yet', 'use --backend cpu (the default)');
-  }
-  const dtype = opts.dtype ?? 'f64';
+  const { backend, dtype } = chooseBackend(opts, io);
   const probe = loadModel(path, { floatDtype: dtype });
   const config: TrainConfig = { ...probe.lowered.model.train };
   for (const key of ['optimizer', 'schedule'] as const) {
@@ -234,7 +261,7 @@ export function trainCommand(path: string, opts: TrainCliOptions, io: Io): numbe
   const header =
     `training ${model.name} (${paramCount} params) on ${dataDescription}: ${describeCall(optimizer)}` +
     `${config.schedule ? `, schedule ${describeCall(config.schedule)}` : ''}` +
-    `${trainCols ? (fullBatch ? ', full batch' : `, batch ${batch}`) : ''}, ${config.steps !== undefined ? `${config.steps} steps` : `${config.epochs ?? 10} epochs (${totalSteps} steps)`}, cpu ${dtype}` +
+    `${trainCols ? (fullBatch ? ', full batch' : `, batch ${batch}`) : ''}, ${config.steps !== undefined ? `${config.steps} steps` : `${config.epochs ?? 10} epochs (${totalSteps} steps)`}, ${backend.name} ${dtype}` +
     `${resume ? `, resuming at step ${resume.step}` : ''}`;
   if (!opts.json) io.out(header);
   if (resume && resume.step >= totalSteps && !opts.json)
@@ -281,7 +308,7 @@ export function trainCommand(path: string, opts: TrainCliOptions, io: Io): numbe
       ...(config.clip !== undefined ? { clip: config.clip } : {}),
       ...(config.polyak !== undefined ? { polyak: config.polyak } : {}),
       ...(config.early_stop !== undefined ? { earlyStop: config.early_stop } : {}),
-      backend: cpu,
+      backend,
       dtype,
       ...(checkpointDir ? { checkpointDir } : {}),
       ...(opts.checkpointEvery !== undefined ? { checkpointEvery: opts.checkpointEvery } : {}),
