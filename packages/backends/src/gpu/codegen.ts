@@ -27,6 +27,8 @@ export interface GpuStep {
   /** Nodes whose textures are the kernel's arguments, in order. */
   readonly args: readonly Node[];
   readonly size: number;
+  /** A two-stage reduction: `source` computes `partialSize` partials, this kernel combines them. */
+  readonly combine?: { readonly source: string; readonly partialSize: number };
 }
 
 export interface GpuModule {
@@ -59,7 +61,10 @@ export interface GpuKernelContext {
 
 export type TypedNode<K extends OpName> = Node & { readonly op: K; readonly attrs: AttrsOf<K> };
 /** Returns the kernel body (statements; `i` is the output's flat index) or a step kind. */
-export type GpuKernel<K extends OpName> = (node: TypedNode<K>, ctx: GpuKernelContext) => string[] | StepKind;
+export type GpuKernel<K extends OpName> = (
+  node: TypedNode<K>,
+  ctx: GpuKernelContext,
+) => string[] | StepKind | TwoStage;
 
 /** Lines binding coordinates of flat index `idx` over `shape` (size-1 dims are the literal 0). */
 export function unravel(
@@ -96,6 +101,31 @@ export function indexOf(coords: readonly string[], strides: readonly number[], o
   return terms.length === 0 ? '0.0' : terms.join(' + ');
 }
 
+/**
+ * Iterations one kernel invocation may loop: Mesa's llvmpipe stops every shader after 65,535 loop
+ * iterations (silently: the result is just wrong), and real GPUs time out long shaders, so longer
+ * reductions run in two stages and longer contractions are refused.
+ */
+export const MAX_LOOP = 16384;
+
+/** A reduction too long for one loop: partial results over chunks, then a kernel combining them. */
+export interface TwoStage {
+  /** Body of the first kernel (one thread per output element and chunk). */
+  readonly partial: string[];
+  readonly chunks: number;
+  /** Body of the combining kernel; its only argument `a0` holds the partials. */
+  readonly combine: string[];
+}
+
+function tooLong(n: Node, what: string, len: number): GradusError {
+  return new GradusError(
+    diagnostic(
+      'E0431',
+      `${n.op}: ${what} of length ${len} is longer than the gpu backend's limit of ${MAX_LOOP} per kernel; use the cpu backend`,
+    ),
+  );
+}
+
 const sumOver =
   (init: string, step: (a: string, v: string) => string): GpuKernel<'Sum' | 'Max' | 'Min'> =>
   (n, c) => {
@@ -103,17 +133,48 @@ const sumOver =
     const axes = n.attrs.axes;
     const kept = xs.map((d, a) => (axes.includes(a) ? 1 : d));
     const red = axes.map((a) => xs[a]);
-    const out = unravel('i', kept, 'c');
-    const body: string[] = [...out.lines, `let acc = ${init};`, `for (let r = 0; r < ${sizeOf(red)}; r++) {`];
+    const len = sizeOf(red);
     const inner = unravel('r', red, 'k');
+    if (len <= MAX_LOOP) {
+      const out = unravel('i', kept, 'c');
+      const coords = xs.map((_, a) => (axes.includes(a) ? inner.coords[axes.indexOf(a)] : out.coords[a]));
+      const v = c.input(0, coords);
+      return [
+        ...out.lines,
+        `let acc = ${init};`,
+        `for (let r = 0; r < ${len}; r++) {`,
+        ...[...inner.lines, ...v.lines, `acc = ${step('acc', v.value)};`].map((l) => `  ${l}`),
+        '}',
+        'return acc;',
+      ];
+    }
+    const chunks = Math.ceil(len / MAX_LOOP);
+    const out = unravel('o', kept, 'c');
     const coords = xs.map((_, a) => (axes.includes(a) ? inner.coords[axes.indexOf(a)] : out.coords[a]));
     const v = c.input(0, coords);
-    body.push(
-      ...[...inner.lines, ...v.lines, `acc = ${step('acc', v.value)};`].map((l) => `  ${l}`),
-      '}',
-      'return acc;',
-    );
-    return body;
+    return {
+      partial: [
+        `let o = Math.floor((i + 0.5) / ${flt(chunks)});`,
+        `let ch = i - o * ${flt(chunks)};`,
+        ...out.lines,
+        `let acc = ${init};`,
+        `for (let r0 = 0; r0 < ${MAX_LOOP}; r0++) {`,
+        `  let r = ch * ${flt(MAX_LOOP)} + r0;`,
+        `  if (r < ${flt(len)}) {`,
+        ...[...inner.lines, ...v.lines, `acc = ${step('acc', v.value)};`].map((l) => `    ${l}`),
+        '  }',
+        '}',
+        'return acc;',
+      ],
+      chunks,
+      combine: [
+        `let acc = ${init};`,
+        `for (let j = 0; j < ${chunks}; j++) {`,
+        `  acc = ${step('acc', `a0[i * ${flt(chunks)} + j]`)};`,
+        '}',
+        'return acc;',
+      ],
+    };
   };
 
 /** `outer × n × inner` around one axis. */
@@ -170,6 +231,7 @@ export const gpuKernels = {
   ArgMax: (n, c) => {
     const [, len, inner] = around(c.shape(n.inputs[0]), n.attrs.axis);
     if (len === 0) return ['return 0.0;'];
+    if (len > MAX_LOOP) throw tooLong(n, 'an axis', len);
     const x = c.arg(n.inputs[0]);
     const base = `Math.floor((i + 0.5) / ${flt(inner)}) * ${flt(len * inner)} + (i - Math.floor((i + 0.5) / ${flt(inner)}) * ${flt(inner)})`;
     return [
@@ -196,6 +258,7 @@ export const gpuKernels = {
     const m = os[r - 2];
     const nn = os[r - 1];
     const k = transA ? as[as.length - 2] : as[as.length - 1];
+    if (k > MAX_LOOP) throw tooLong(n, 'a contraction', k);
     const u = unravel('i', os, 'c');
     const batch = os.slice(0, -2);
     const bc = u.coords.slice(0, -2);
@@ -436,13 +499,20 @@ export function generateGpu(
       continue;
     }
     const params = args.map((_, k) => `a${k}`).join(', ');
-    const source = [
-      `function (${params}) {`,
-      '  let i = this.thread.x;',
-      ...body.map((l) => `  ${l}`),
-      '}',
-    ].join('\n');
-    steps.push({ node: step, kind: 'kernel', source, args, size });
+    const fn = (ps: string, lines: readonly string[]) =>
+      [`function (${ps}) {`, '  let i = this.thread.x;', ...lines.map((l) => `  ${l}`), '}'].join('\n');
+    if (Array.isArray(body)) steps.push({ node: step, kind: 'kernel', source: fn(params, body), args, size });
+    else {
+      const two = body as TwoStage;
+      steps.push({
+        node: step,
+        kind: 'kernel',
+        source: fn(params, two.partial),
+        args,
+        size,
+        combine: { source: fn('a0', two.combine), partialSize: size * two.chunks },
+      });
+    }
   }
 
   // Liveness: the last step reading each (alias-resolved) node; results live to the end.
@@ -468,9 +538,11 @@ export function generateGpu(
     .filter((s) => s.kind !== 'alias')
     .map((s) => {
       const head = `// ${s.node.op} [${shapeOf(s.node).join(', ')}]`;
-      return s.kind === 'random'
-        ? `${head}: generated on the host (counter-based) and uploaded`
-        : `${head}\n${s.source}`;
+      if (s.kind === 'random') return `${head}: generated on the host (counter-based) and uploaded`;
+      if (s.combine) {
+        return `${head}, stage 1: ${s.combine.partialSize} partials\n${s.source}\n\n${head}, stage 2: combine\n${s.combine.source}`;
+      }
+      return `${head}\n${s.source}`;
     })
     .join('\n\n');
   return { steps, leaves, releaseAfter, root, shapeOf, source: `${source}\n` };

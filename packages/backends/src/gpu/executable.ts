@@ -31,6 +31,8 @@ interface Specialisation {
   readonly module: GpuModule;
   /** Kernels by step index (undefined for aliases and host-generated random steps). */
   readonly kernels: readonly (IKernelRunShortcut | undefined)[];
+  /** Combining kernels of two-stage reductions, by step index. */
+  readonly combines: readonly (IKernelRunShortcut | undefined)[];
   /** Textures of constants and sizes (uploaded once, owned by the specialisation). */
   readonly constants: Map<Node, Texture>;
 }
@@ -173,7 +175,13 @@ export class GpuExecutable implements Executable {
         env.set(s.node, t);
         owned.add(t);
       } else {
-        const t = this.track(spec.kernels[k]!(...s.args.map((a) => env.get(a)!)) as Texture);
+        let t = this.track(spec.kernels[k]!(...s.args.map((a) => env.get(a)!)) as Texture);
+        const combine = spec.combines[k];
+        if (combine) {
+          const partials = t;
+          t = this.track(combine(partials) as Texture);
+          this.release(partials);
+        }
         env.set(s.node, t);
         owned.add(t);
       }
@@ -318,8 +326,9 @@ export class GpuExecutable implements Executable {
       fuse: this.opts.fuse,
     });
     const kernels = module.steps.map((s) =>
-      s.kind === 'kernel' ? this.kernel(s.source, s.size) : undefined,
+      s.kind === 'kernel' ? this.kernel(s.source, s.combine ? s.combine.partialSize : s.size) : undefined,
     );
+    const combines = module.steps.map((s) => (s.combine ? this.kernel(s.combine.source, s.size) : undefined));
     const constants = new Map<Node, Texture>();
     for (const leaf of module.leaves) {
       if (leaf.op === 'Const')
@@ -332,7 +341,7 @@ export class GpuExecutable implements Executable {
         constants.set(leaf, this.upload(Float32Array.of(size)));
       }
     }
-    const spec: Specialisation = { module, kernels, constants };
+    const spec: Specialisation = { module, kernels, combines, constants };
     this.cache.set(key, spec);
     this.last = spec;
     return spec;

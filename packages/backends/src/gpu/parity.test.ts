@@ -5,6 +5,7 @@ import { expect, it } from 'vitest';
 import { gpu } from '../index.js';
 import {
   checkParity,
+  data,
   describeParity,
   exprParityGraph,
   type Instr,
@@ -13,9 +14,10 @@ import {
   RANDOM_OP_COUNT,
   randomGraph,
 } from '../testing/parity.js';
-import { gpuKernels } from './codegen.js';
+import { gpuKernels, MAX_LOOP } from './codegen.js';
 import { sharedGpu } from './context.js';
 import { describeGpu } from './describe-gpu.js';
+import { gpuKernelSource } from './source.js';
 
 /**
  * f32 on Mesa's llvmpipe: relative 1e-4 (transcendentals are a few ulps off the host's, and errors
@@ -62,6 +64,29 @@ describeGpu('gpu backend on WebGL', () => {
     g.output('y', w.exp());
     expect(() => gpu.compile(g, { outputs: ['z'] })).toThrow(/no output named 'z'/);
     expect(() => gpu.compile(g).read('v')).toThrow(/no variable named 'v'/);
+  });
+
+  it('reduces beyond one kernel loop (llvmpipe stops a shader after 65,535 iterations) in two stages', () => {
+    const g = graph();
+    const x = g.input('x', [3, 70_000]);
+    g.output('all', x.sum());
+    g.output('rows', x.tanh().mul(x).sum({ axis: 1 }));
+    g.output('max', x.max({ axis: -1 }));
+    g.output('min', x.min());
+    const long = g.input('l', [MAX_LOOP + 5, 2]);
+    g.output('cols', long.sum({ axis: 0 }));
+    const feeds = { x: data([3, 70_000], 1), l: data([MAX_LOOP + 5, 2], 2) };
+    // Sums of 10⁵ terms: the GPU adds in chunks, so compare with f32 rounding of the whole sum in mind.
+    expect(checkParity(gpu, g, feeds, 'f32', 1e-4, {}, 1e-2)).toEqual([]);
+    expect(gpuKernelSource(g)).toMatch(/stage 2: combine/);
+  });
+
+  it('refuses a contraction longer than one kernel loop', () => {
+    const g = graph({ floatDtype: 'f32' });
+    g.output('c', g.input('a', [1, MAX_LOOP + 1]).matMul(g.input('b', [MAX_LOOP + 1, 1])));
+    expect(() => gpu.compile(g).source()).toThrow(
+      /contraction of length 16385 is longer than the gpu backend's limit/,
+    );
   });
 
   describeParity(gpu, tol);
