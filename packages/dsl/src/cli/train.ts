@@ -25,9 +25,9 @@ import {
   writePlots,
 } from '@gradus/optim';
 import { bindInputs } from '../feeds.js';
-import { type CallSpec, parseSettingFlag, type TrainConfig } from '../lower/index.js';
-import { loadModel, ModelErrors, UsageError } from '../model-file.js';
+import { loadModel, UsageError } from '../model-file.js';
 import { fmt, type Io } from './output.js';
+import { applySettingFlags, DEFAULT_OPTIMIZER, describeCall } from './run-config.js';
 
 export interface TrainCliOptions {
   readonly data?: string;
@@ -51,16 +51,6 @@ export interface TrainCliOptions {
 
 /** Trace lines carry params only for models this small. */
 const TRACE_PARAM_LIMIT = 10_000;
-
-function describeCall(c: CallSpec): string {
-  const args = Object.entries(c.args)
-    .map(
-      ([k, v]) =>
-        `${k} = ${typeof v === 'object' && !Array.isArray(v) ? describeCall(v as CallSpec) : Array.isArray(v) ? `[${v.join(', ')}]` : String(v)}`,
-    )
-    .join(', ');
-  return `${c.name}(${args})`;
-}
 
 /**
  * A file that must not clobber an earlier run's output unless asked to. A resumed run continues
@@ -141,31 +131,7 @@ export function trainCommand(path: string, opts: TrainCliOptions, io: Io): numbe
     );
   const { backend, dtype } = chooseBackend(opts, io);
   const probe = loadModel(path, { floatDtype: dtype });
-  const config: TrainConfig = { ...probe.lowered.model.train };
-  for (const key of ['optimizer', 'schedule'] as const) {
-    const text = opts[key];
-    if (text === undefined) continue;
-    const diagnostics = parseSettingFlag(key, text, config);
-    if (diagnostics.length > 0) throw new ModelErrors({ name: `--${key}`, text }, diagnostics);
-  }
-  if (opts.data !== undefined) {
-    const isPath = /[/\\]|\.(json|csv|npy)$/i.test(opts.data);
-    if (isPath) config.data = { path: opts.data };
-    else {
-      const diagnostics = parseSettingFlag('data', opts.data, config);
-      if (diagnostics.length > 0) throw new ModelErrors({ name: '--data', text: opts.data }, diagnostics);
-    }
-  }
-  if (opts.epochs !== undefined) {
-    config.epochs = opts.epochs;
-    delete config.steps;
-  }
-  if (opts.steps !== undefined) {
-    config.steps = opts.steps;
-    delete config.epochs;
-  }
-  if (opts.batch !== undefined) config.batch = opts.batch;
-  if (opts.seed !== undefined) config.seed = opts.seed;
+  const config = applySettingFlags(probe.lowered.model.train, opts);
 
   let resume: Checkpoint | undefined;
   if (opts.resume) {
@@ -231,7 +197,7 @@ export function trainCommand(path: string, opts: TrainCliOptions, io: Io): numbe
       evaluation = { split: 'validation', columns: split.validation };
     } else trainCols = bound;
   }
-  const optimizer = config.optimizer ?? { name: 'sgd', args: { lr: 0.01 } };
+  const optimizer = config.optimizer ?? DEFAULT_OPTIMIZER;
   const paramCount = model.params.reduce((n, p) => n + (p.shape as number[]).reduce((a, b) => a * b, 1), 0);
   const rows = trainCols ? trainCols[inputNames[0]].shape[0] : 0;
   // Host-driven optimisers (L-BFGS, Newton) take every example at every step.
