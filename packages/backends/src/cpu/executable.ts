@@ -11,11 +11,11 @@ import {
   suggest,
   type Tensor,
   type TensorLike,
-  topoSort,
   uniformAt,
 } from '@gradus/autodiff';
 import type { CompileOptions, Executable } from '../backend.js';
 import { bindFeed, copyFeed, leafName, readFeed } from '../feeds.js';
+import { programOf } from '../program.js';
 import { concreteShape, generate, type Module } from './codegen.js';
 import type { ArrayCtor } from './plan.js';
 import { MatmulHelperThread } from './threads.js';
@@ -105,23 +105,16 @@ export class CpuExecutable implements Executable {
     this.precision = opts.dtype ?? g.floatDtype;
     this.shared = (opts.threads ?? 1) > 1;
     this.seed = opts.seed ?? g.seed;
-    const names = opts.outputs ?? [...g.outputs.keys()];
-    for (const n of names) {
-      if (!g.outputs.has(n)) {
-        const close = suggest(n, g.outputs.keys());
-        throw new GradusError(
-          diagnostic('E0406', `no output named '${n}'${close ? ` (did you mean '${close}'?)` : ''}`),
-        );
-      }
-    }
-    this.outputNames = names;
-    this.targets = names.map((n) => g.outputs.get(n)!.node);
-    this.updates = [...g.updates].map(([name, v]) => [g.variables.get(name)!, v] as const);
-    this.order = topoSort([...this.targets, ...this.updates.flat()]);
-    this.leaves = this.order.filter((n) => n.op === 'Input' || n.op === 'Variable');
-    this.variables = [...g.variables.keys()];
+    ({
+      outputNames: this.outputNames,
+      targets: this.targets,
+      updates: this.updates,
+      order: this.order,
+      leaves: this.leaves,
+      variables: this.variables,
+      symbolic: this.symbolic,
+    } = programOf(g, opts.outputs));
     for (const [name, node] of g.variables) this.slots.set(name, { node });
-    this.symbolic = this.order.some((n) => n.shape.some((d) => typeof d === 'string'));
     this.stepLeaf = this.leaves.find((n) => n.op === 'Input' && leafName(n) === STEP_INPUT);
   }
 

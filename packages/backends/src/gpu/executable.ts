@@ -11,13 +11,13 @@ import {
   suggest,
   type Tensor,
   type TensorLike,
-  topoSort,
   uniformAt,
 } from '@gradus/autodiff';
 import type { IKernelRunShortcut, Texture } from 'gpu.js';
 import type { CompileOptions, Executable } from '../backend.js';
 import { concreteShape } from '../cpu/codegen.js';
 import { bindFeed, copyFeed, leafName, readFeed } from '../feeds.js';
+import { programOf } from '../program.js';
 import { type GpuModule, generateGpu } from './codegen.js';
 import { sharedGpu } from './context.js';
 
@@ -85,23 +85,16 @@ export class GpuExecutable implements Executable {
       );
     }
     this.seed = opts.seed ?? g.seed;
-    const names = opts.outputs ?? [...g.outputs.keys()];
-    for (const n of names) {
-      if (!g.outputs.has(n)) {
-        const close = suggest(n, g.outputs.keys());
-        throw new GradusError(
-          diagnostic('E0406', `no output named '${n}'${close ? ` (did you mean '${close}'?)` : ''}`),
-        );
-      }
-    }
-    this.outputNames = names;
-    this.targets = names.map((n) => g.outputs.get(n)!.node);
-    this.updates = [...g.updates].map(([name, v]) => [g.variables.get(name)!, v] as const);
-    this.order = topoSort([...this.targets, ...this.updates.flat()]);
-    this.leaves = this.order.filter((n) => n.op === 'Input' || n.op === 'Variable');
-    this.variables = [...g.variables.keys()];
+    ({
+      outputNames: this.outputNames,
+      targets: this.targets,
+      updates: this.updates,
+      order: this.order,
+      leaves: this.leaves,
+      variables: this.variables,
+      symbolic: this.symbolic,
+    } = programOf(g, opts.outputs));
     for (const [name, node] of g.variables) this.slots.set(name, { node });
-    this.symbolic = this.order.some((n) => n.shape.some((d) => typeof d === 'string'));
   }
 
   /** Textures this executable holds (variables, constants, and none in between runs besides). */

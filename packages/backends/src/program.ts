@@ -1,0 +1,40 @@
+import { diagnostic, GradusError, type Graph, type Node, suggest, topoSort } from '@gradus/autodiff';
+
+/**
+ * What an executable runs, derived once from its graph and the outputs asked for: the output
+ * nodes, the variable updates (variable node, new value), every node either needs in topological
+ * order, the leaves among them, and whether any shape is still symbolic. Every backend starts here.
+ */
+export interface Program {
+  readonly outputNames: readonly string[];
+  readonly targets: readonly Node[];
+  readonly updates: readonly (readonly [Node, Node])[];
+  readonly order: readonly Node[];
+  readonly leaves: readonly Node[];
+  readonly variables: readonly string[];
+  readonly symbolic: boolean;
+}
+
+export function programOf(g: Graph, outputs?: readonly string[]): Program {
+  const outputNames = outputs ?? [...g.outputs.keys()];
+  for (const n of outputNames) {
+    if (!g.outputs.has(n)) {
+      const close = suggest(n, g.outputs.keys());
+      throw new GradusError(
+        diagnostic('E0406', `no output named '${n}'${close ? ` (did you mean '${close}'?)` : ''}`),
+      );
+    }
+  }
+  const targets = outputNames.map((n) => g.outputs.get(n)!.node);
+  const updates = [...g.updates].map(([name, v]) => [g.variables.get(name)!, v] as const);
+  const order = topoSort([...targets, ...updates.flat()]);
+  return {
+    outputNames,
+    targets,
+    updates,
+    order,
+    leaves: order.filter((n) => n.op === 'Input' || n.op === 'Variable'),
+    variables: [...g.variables.keys()],
+    symbolic: order.some((n) => n.shape.some((d) => typeof d === 'string')),
+  };
+}
