@@ -4,7 +4,7 @@
  * into fused loops; the gpu.js backend (also JavaScript source) shares the table and overrides
  * entries where its kernel language differs. Operands are always parenthesised or atomic.
  */
-import type { AttrsOf, DType } from '@gradus/autodiff';
+import type { AttrsOf, DType, Node } from '@gradus/autodiff';
 
 /** The elementwise primitives (those with `elementwise: true` in `opDefs`). */
 export type ElementwiseOp =
@@ -90,4 +90,21 @@ export const exprTable: ExprTable = {
 
 export function isElementwiseOp(op: string): op is ElementwiseOp {
   return Object.hasOwn(exprTable, op);
+}
+
+/** The rows of a kernel table that run every elementwise op, and BroadcastTo, with one kernel. */
+export function elementwiseRows<T>(kernel: T): { readonly [K in ElementwiseOp | 'BroadcastTo']: T } {
+  const rows = Object.fromEntries(Object.keys(exprTable).map((op) => [op, kernel]));
+  return { ...rows, BroadcastTo: kernel } as { readonly [K in ElementwiseOp | 'BroadcastTo']: T };
+}
+
+/** The expression of a fused elementwise node `m` from its operands' expressions, by `table`. */
+export function exprOf(table: ExprTable, m: Node, operands: readonly string[]): string {
+  if (!isElementwiseOp(m.op)) throw new Error(`internal: ${m.op} cannot be fused`);
+  const template = table[m.op] as ExprTemplate;
+  return template(operands, {
+    attrs: m.attrs as ExprContext['attrs'],
+    inDtypes: m.inputs.map((x) => x.dtype),
+    outDtype: m.dtype,
+  });
 }

@@ -14,6 +14,7 @@ import {
   type NestedArray,
   type Node,
   type Shape,
+  STEP_INPUT,
   shapeOfNested,
   type TensorLike,
 } from '@gradus/autodiff';
@@ -107,4 +108,48 @@ export function copyFeed(
 
 export function leafName(n: Node): string {
   return n.attrs.name as string;
+}
+
+/** How a run's feeds reach the variables: a written value, or the stored shape binding dims. */
+export interface FedVariables {
+  write(name: string, value: TensorLike, dims: Record<string, number>): void;
+  bind(leaf: Node, dims: Record<string, number>): void;
+}
+
+const NO_DIMS: Record<string, number> = Object.freeze({}) as Record<string, number>;
+
+/**
+ * Binds a run's feeds to the leaves: values fed to variables are written, the other variables'
+ * stored shapes bind dims (when any are symbolic), and each fed input is checked and appended to
+ * `fed` (cleared first) as [leaf, data]. Only `$step` may go unfed (E0403). Returns the dims.
+ */
+export function bindFeeds(
+  feeds: Readonly<Record<string, TensorLike>>,
+  leaves: readonly Node[],
+  symbolic: boolean,
+  variables: FedVariables,
+  fed: [Node, ArrayLike<number>][],
+): Record<string, number> {
+  if (feeds === null || typeof feeds !== 'object') {
+    throw bad('E0403', 'run() needs an object of feeds, by input name');
+  }
+  const dims: Record<string, number> = symbolic ? {} : NO_DIMS;
+  fed.length = 0;
+  for (const leaf of leaves) {
+    const name = leafName(leaf);
+    const value = Object.hasOwn(feeds, name) ? feeds[name] : undefined;
+    if (leaf.op === 'Variable') {
+      if (value !== undefined) variables.write(name, value, dims);
+      else if (symbolic) variables.bind(leaf, dims);
+      continue;
+    }
+    if (value === undefined) {
+      if (name === STEP_INPUT) continue;
+      throw bad('E0403', `no value given for input '${name}'`);
+    }
+    const f = readFeed(name, value);
+    bindFeed(name, leaf.shape, f, dims);
+    fed.push([leaf, f.data]);
+  }
+  return dims;
 }

@@ -1,4 +1,12 @@
-import { diagnostic, GradusError, type Graph, type Node, suggest, topoSort } from '@gradus/autodiff';
+import {
+  diagnostic,
+  GradusError,
+  type Graph,
+  type Node,
+  suggest,
+  type Tensor,
+  topoSort,
+} from '@gradus/autodiff';
 
 /**
  * What an executable runs, derived once from its graph and the outputs asked for: the output
@@ -37,4 +45,19 @@ export function programOf(g: Graph, outputs?: readonly string[]): Program {
     variables: [...g.variables.keys()],
     symbolic: order.some((n) => n.shape.some((d) => typeof d === 'string')),
   };
+}
+
+/** A run's outputs by name: each target's shape and dtype, with the data `dataOf` reads back. */
+export function collectOutputs(
+  outputNames: Program['outputNames'],
+  targets: Program['targets'],
+  shapeOf: (n: Node) => Tensor['shape'],
+  dataOf: (n: Node, k: number) => Float64Array,
+): Record<string, Tensor> {
+  const out: Record<string, Tensor> = Object.create(null);
+  for (let k = 0; k < outputNames.length; k++) {
+    const node = targets[k];
+    out[outputNames[k]] = { shape: shapeOf(node), dtype: node.dtype, data: dataOf(node, k) };
+  }
+  return out;
 }

@@ -4,16 +4,9 @@
  * (the counter-based generator). Shapes, strides and sizes are constants in the code; names from
  * the model never appear in it (buffers are referred to by index).
  */
-import {
-  bindShape,
-  type ConcreteShape,
-  type Dim,
-  diagnostic,
-  GradusError,
-  isFloat,
-  type Node,
-} from '@gradus/autodiff';
-import { type ElementwiseOp, type ExprContext, exprTable, isElementwiseOp } from '../expr-table.js';
+import { type ConcreteShape, type Dim, isFloat, type Node } from '@gradus/autodiff';
+import { exprOf, exprTable } from '../expr-table.js';
+import { concreteShape, sizeOf } from '../shapes.js';
 import { broadcastStrides, contiguousStrides, num } from './emit.js';
 import { type ElemSource, type Kernel, type KernelContext, kernels } from './kernels.js';
 import { type BufferSpec, planBuffers } from './plan.js';
@@ -42,23 +35,6 @@ export interface Module {
   readonly parallel: boolean;
 }
 
-export function concreteShape(
-  shape: readonly Dim[],
-  dims: Readonly<Record<string, number>>,
-  what: string,
-): number[] {
-  const bound = bindShape(shape, dims);
-  const missing = bound.filter((d) => typeof d === 'string');
-  if (missing.length > 0) {
-    throw new GradusError(
-      diagnostic('E0404', `${what}: dimension ${missing.join(', ')} is not bound by any input`),
-    );
-  }
-  return bound as number[];
-}
-
-const sizeOfShape = (s: readonly number[]) => s.reduce((p, d) => p * d, 1);
-
 /**
  * Builds the module computing `targets` (outputs and update values) and committing `updates`
  * (variable node → new value node) under the dims binding `dims`.
@@ -80,7 +56,7 @@ export function generate(
   const shapeOf = (n: Node) => shapes.get(n) as number[];
   const results = new Set<Node>([...targets, ...updates.map(([, v]) => v)]);
   const sched = schedule(order, results, shapeOf, opts.fuse ?? true);
-  const plan = planBuffers(sched, results, (n) => sizeOfShape(shapeOf(n)), precision, opts.pool ?? true);
+  const plan = planBuffers(sched, results, (n) => sizeOf(shapeOf(n)), precision, opts.pool ?? true);
   const buffers = [...plan.buffers];
   const bufId = (n: Node) => plan.bufOf.get(n) as number;
   const bufName = (n: Node) => `b${bufId(n)}`;
@@ -93,7 +69,7 @@ export function generate(
       return num(precision === 'f32' && isFloat(n.dtype) ? Math.fround(v) : v);
     }
     if (n.op === 'Size') {
-      const v = sizeOfShape(concreteShape(n.attrs.dims as Dim[], dims, 'Size'));
+      const v = sizeOf(concreteShape(n.attrs.dims as Dim[], dims, 'Size'));
       return num(precision === 'f32' && isFloat(n.dtype) ? Math.fround(v) : v);
     }
     return undefined;
@@ -134,19 +110,7 @@ export function generate(
         });
         for (const m of members) {
           const args = m.inputs.map((i) => names.get(i) ?? (literal(i) as string));
-          let e: string;
-          if (m.op === 'BroadcastTo') e = args[0];
-          else if (isElementwiseOp(m.op)) {
-            const template = exprTable[m.op] as (
-              a: readonly string[],
-              c: ExprContext<ElementwiseOp>,
-            ) => string;
-            e = template(args, {
-              attrs: m.attrs as ExprContext['attrs'],
-              inDtypes: m.inputs.map((i) => i.dtype),
-              outDtype: m.dtype,
-            });
-          } else throw new Error(`internal: ${m.op} cannot be fused`);
+          let e = m.op === 'BroadcastTo' ? args[0] : exprOf(exprTable, m, args);
           if (precision === 'f32' && isFloat(m.dtype) && m.op !== 'BroadcastTo' && m.op !== 'StopGradient') {
             e = `Math.fround(${e})`;
           }

@@ -1,22 +1,27 @@
 import {
-  type ConcreteShape,
   diagnostic,
   GradusError,
   type Graph,
-  type InitSpec,
-  initialValue,
   type Node,
   normalAt,
   STEP_INPUT,
-  suggest,
   type Tensor,
   type TensorLike,
   uniformAt,
 } from '@gradus/autodiff';
 import type { CompileOptions, Executable } from '../backend.js';
-import { bindFeed, copyFeed, leafName, readFeed } from '../feeds.js';
-import { programOf } from '../program.js';
-import { concreteShape, generate, type Module } from './codegen.js';
+import { bindFeeds, copyFeed, type FedVariables, leafName } from '../feeds.js';
+import { collectOutputs, programOf } from '../program.js';
+import { Specialisations, sizeValue } from '../specialisations.js';
+import {
+  fedVariables,
+  initialVariable,
+  readWrite,
+  type VariableSlot,
+  variableSlot,
+  variableSlots,
+} from '../variables.js';
+import { generate, type Module } from './codegen.js';
 import type { ArrayCtor } from './plan.js';
 import { MatmulHelperThread } from './threads.js';
 
@@ -66,13 +71,8 @@ interface Specialisation {
   thread?: MatmulHelperThread;
 }
 
-const NO_DIMS: Record<string, number> = Object.freeze({}) as Record<string, number>;
-const EMPTY_FEED: [Node, ArrayLike<number>] = [undefined as unknown as Node, []];
-
-interface VariableSlot {
-  readonly node: Node;
+interface CpuVariableSlot extends VariableSlot {
   data?: Buffer;
-  shape?: ConcreteShape;
 }
 
 export class CpuExecutable implements Executable {
@@ -85,13 +85,13 @@ export class CpuExecutable implements Executable {
   private readonly updates: readonly (readonly [Node, Node])[];
   private readonly order: readonly Node[];
   private readonly leaves: readonly Node[];
-  private readonly slots = new Map<string, VariableSlot>();
-  private readonly cache = new Map<string, Specialisation>();
-  private last: Specialisation | undefined;
+  private readonly slots: Map<string, CpuVariableSlot>;
+  private readonly cache = new Specialisations<Specialisation>();
   /** Whether any leaf has a symbolic dim (otherwise there is one specialisation and no binding). */
   private readonly symbolic: boolean;
   private readonly stepLeaf: Node | undefined;
   private readonly fedScratch: [Node, ArrayLike<number>][] = [];
+  private readonly fedVariables: FedVariables;
   private variablesReady = false;
   /** Bumped when a variable's storage array is replaced, so closures get rebuilt. */
   private storageVersion = 0;
@@ -114,64 +114,44 @@ export class CpuExecutable implements Executable {
       variables: this.variables,
       symbolic: this.symbolic,
     } = programOf(g, opts.outputs));
-    for (const [name, node] of g.variables) this.slots.set(name, { node });
+    this.slots = variableSlots(g);
+    this.fedVariables = fedVariables(this.slots, (name, value, dims) =>
+      this.writeVariable(name, value, dims),
+    );
     this.stepLeaf = this.leaves.find((n) => n.op === 'Input' && leafName(n) === STEP_INPUT);
   }
 
   run(feeds: Readonly<Record<string, TensorLike>>): Record<string, Tensor> {
-    if (feeds === null || typeof feeds !== 'object') {
-      throw new GradusError(diagnostic('E0403', 'run() needs an object of feeds, by input name'));
-    }
-    const dims: Record<string, number> = this.symbolic ? {} : NO_DIMS;
     const fedInputs = this.fedScratch;
-    let fedCount = 0;
-    for (const leaf of this.leaves) {
-      const name = leafName(leaf);
-      const value = Object.hasOwn(feeds, name) ? feeds[name] : undefined;
-      if (leaf.op === 'Variable') {
-        if (value !== undefined) this.writeVariable(name, value, dims);
-        else if (this.symbolic) this.bindVariable(leaf, dims);
-        continue;
-      }
-      if (value === undefined) {
-        if (name === STEP_INPUT) continue;
-        throw new GradusError(diagnostic('E0403', `no value given for input '${name}'`));
-      }
-      const fed = readFeed(name, value);
-      bindFeed(name, leaf.shape, fed, dims);
-      fedInputs[fedCount++] = [leaf, fed.data];
-    }
-    const spec = this.symbolic || !this.last ? this.specialise(dims) : this.last;
+    const dims = bindFeeds(feeds, this.leaves, this.symbolic, this.fedVariables, fedInputs);
+    const spec = this.symbolic || !this.cache.last ? this.specialise(dims) : this.cache.last;
     if (!this.variablesReady) {
       for (const leaf of this.leaves) {
         if (leaf.op === 'Variable') this.ensureVariable(leaf, dims);
       }
       this.variablesReady = !this.symbolic;
     }
-    for (let i = 0; i < fedCount; i++) {
-      const [leaf, data] = fedInputs[i];
+    for (const [leaf, data] of fedInputs) {
       const id = spec.module.bufOf.get(leaf) as number;
       copyFeed(leafName(leaf), leaf.dtype, data, spec.buffers[id]);
-      fedInputs[i] = EMPTY_FEED;
     }
+    fedInputs.length = 0;
     const step = this.stepLeaf;
     if (step && !Object.hasOwn(feeds, STEP_INPUT)) spec.buffers[spec.module.bufOf.get(step) as number][0] = 0;
     if (spec.attached !== this.storageVersion) this.attachVariables(spec);
     spec.run();
-    const out: Record<string, Tensor> = Object.create(null);
-    for (let k = 0; k < this.outputNames.length; k++) {
-      const node = this.targets[k];
+    const out = collectOutputs(this.outputNames, this.targets, spec.module.shapeOf, (_node, k) => {
       const buf = spec.buffers[spec.module.targets[k]];
       const data = new Float64Array(buf.length);
       data.set(buf);
-      out[this.outputNames[k]] = { shape: spec.module.shapeOf(node), dtype: node.dtype, data };
-    }
+      return data;
+    });
     spec.commit();
     return out;
   }
 
   read(name: string): Tensor {
-    const slot = this.slot(name);
+    const slot = variableSlot(this.slots, name);
     this.ensureVariable(slot.node, {});
     return { shape: [...slot.shape!], dtype: slot.node.dtype, data: Float64Array.from(slot.data!) };
   }
@@ -181,20 +161,19 @@ export class CpuExecutable implements Executable {
   }
 
   private writeVariable(name: string, value: TensorLike, dims: Record<string, number>): void {
-    const slot = this.slot(name);
-    const fed = readFeed(name, value);
-    const shape = bindFeed(name, slot.node.shape, fed, dims);
-    if (!slot.data || slot.data.length !== fed.data.length) {
-      slot.data = allocate(this.ctor(slot.node), fed.data.length, this.shared);
+    const slot = variableSlot(this.slots, name);
+    const written = readWrite(slot, name, value, dims);
+    if (!slot.data || slot.data.length !== written.data.length) {
+      slot.data = allocate(this.ctor(slot.node), written.data.length, this.shared);
       this.storageVersion++;
     }
-    slot.shape = [...shape];
-    copyFeed(name, slot.node.dtype, fed.data, slot.data);
+    slot.shape = written.shape;
+    copyFeed(name, slot.node.dtype, written.data, slot.data);
   }
 
   source(dims?: Record<string, number>): string {
     if (dims !== undefined) return this.specialise(dims).module.source;
-    if (this.last) return this.last.module.source;
+    if (this.cache.last) return this.cache.last.module.source;
     return this.specialise({}).module.source;
   }
 
@@ -207,7 +186,6 @@ export class CpuExecutable implements Executable {
       spec.thread = undefined;
     }
     this.cache.clear();
-    this.last = undefined;
   }
 
   /** How many specialisations (dims bindings) are compiled and cached. */
@@ -217,34 +195,16 @@ export class CpuExecutable implements Executable {
 
   // ---- internals ------------------------------------------------------------------------------
 
-  private slot(name: string): VariableSlot {
-    const slot = this.slots.get(name);
-    if (!slot) {
-      const close = suggest(name, this.slots.keys());
-      throw new GradusError(
-        diagnostic('E0406', `no variable named '${name}'${close ? ` (did you mean '${close}'?)` : ''}`),
-      );
-    }
-    return slot;
-  }
-
   private ctor(n: Node): ArrayCtor {
     if (n.dtype === 'i32') return 'Int32Array';
     if (n.dtype === 'bool') return 'Uint8Array';
     return this.precision === 'f32' ? 'Float32Array' : 'Float64Array';
   }
 
-  /** A stored variable's shape binds its symbolic dims like a feed would. */
-  private bindVariable(n: Node, dims: Record<string, number>): void {
-    const slot = this.slots.get(leafName(n))!;
-    if (slot.shape) bindFeed(leafName(n), n.shape, { shape: slot.shape, data: slot.data! }, dims);
-  }
-
   private ensureVariable(n: Node, dims: Record<string, number>): void {
     const slot = this.slots.get(leafName(n))!;
     if (slot.data) return;
-    const shape = concreteShape(n.shape, dims, leafName(n));
-    const init = initialValue(n.attrs.init as InitSpec, shape, this.seed, leafName(n));
+    const { shape, init } = initialVariable(n, dims, this.seed);
     slot.data = allocate(this.ctor(n), init.length, this.shared);
     slot.data.set(init);
     slot.shape = shape;
@@ -296,40 +256,26 @@ export class CpuExecutable implements Executable {
   }
 
   private specialise(dims: Record<string, number>): Specialisation {
-    const key = JSON.stringify(
-      Object.keys(dims)
-        .sort()
-        .map((k) => [k, dims[k]]),
-    );
-    const hit = this.cache.get(key);
-    if (hit) {
-      this.last = hit;
-      return hit;
-    }
-    const module = generate(this.order, this.targets, this.updates, dims, {
-      precision: this.precision,
-      fuse: this.opts.fuse,
-      pool: this.opts.pool,
-      parallelMin: this.shared ? (this.opts.parallelMin ?? 1 << 20) : 0,
+    return this.cache.get(dims, () => {
+      const module = generate(this.order, this.targets, this.updates, dims, {
+        precision: this.precision,
+        fuse: this.opts.fuse,
+        pool: this.opts.pool,
+        parallelMin: this.shared ? (this.opts.parallelMin ?? 1 << 20) : 0,
+      });
+      const buffers = module.buffers.map((b) => {
+        const buf = allocate(b.ctor, b.length, module.parallel);
+        const leaf = b.leaf;
+        if (b.kind === 'const' && leaf) {
+          if (leaf.op === 'Const') buf.set(leaf.attrs.value as number[]);
+          else buf[0] = module.shapeOf(leaf).length === 0 ? sizeValue(leaf, dims) : 0;
+        }
+        return buf;
+      });
+      const spec: Specialisation = { module, buffers, attached: -1, run: () => {}, commit: () => {} };
+      for (const leaf of this.leaves) if (leaf.op === 'Variable') this.ensureVariable(leaf, dims);
+      this.rebuild(spec);
+      return spec;
     });
-    const buffers = module.buffers.map((b) => {
-      const buf = allocate(b.ctor, b.length, module.parallel);
-      const leaf = b.leaf;
-      if (b.kind === 'const' && leaf) {
-        if (leaf.op === 'Const') buf.set(leaf.attrs.value as number[]);
-        else buf[0] = module.shapeOf(leaf).length === 0 ? sizeValue(leaf, dims) : 0;
-      }
-      return buf;
-    });
-    const spec: Specialisation = { module, buffers, attached: -1, run: () => {}, commit: () => {} };
-    for (const leaf of this.leaves) if (leaf.op === 'Variable') this.ensureVariable(leaf, dims);
-    this.rebuild(spec);
-    this.cache.set(key, spec);
-    this.last = spec;
-    return spec;
   }
-}
-
-function sizeValue(n: Node, dims: Readonly<Record<string, number>>): number {
-  return concreteShape(n.attrs.dims as (number | string)[], dims, 'Size').reduce((p, d) => p * d, 1);
 }

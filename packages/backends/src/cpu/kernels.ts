@@ -4,7 +4,9 @@
  * until it is lowered. Elementwise ops share one emitter (their scalar expressions come from
  * `expr-table.ts`, inlined across a fused group).
  */
-import type { AttrsOf, Node, OpName } from '@gradus/autodiff';
+import type { Node, OpName } from '@gradus/autodiff';
+import { elementwiseRows } from '../expr-table.js';
+import { around, matmulShapes, type TypedNode } from '../shapes.js';
 import { contiguousStrides, int, loopNest, num } from './emit.js';
 import { matmulHelper, matmulHelperName } from './matmul.js';
 
@@ -37,7 +39,6 @@ export interface KernelContext {
   readonly parallelMin: number;
 }
 
-export type TypedNode<K extends OpName> = Node & { readonly op: K; readonly attrs: AttrsOf<K> };
 export type Kernel<K extends OpName> = (node: TypedNode<K>, ctx: KernelContext) => string;
 
 const none: Kernel<OpName> = () => '';
@@ -102,12 +103,6 @@ function reduction(init: string, step: (acc: string, v: string) => string): Kern
   };
 }
 
-/** `outer × n × inner` decomposition around one axis. */
-function around(shape: readonly number[], axis: number): [number, number, number] {
-  const prod = (s: readonly number[]) => s.reduce((p, d) => p * d, 1);
-  return [prod(shape.slice(0, axis)), shape[axis], prod(shape.slice(axis + 1))];
-}
-
 const copyWithStrides = (n: Node, c: KernelContext, strides: readonly number[], offset: number): string => {
   const shape = c.shape(n);
   return loopNest({
@@ -134,32 +129,7 @@ export const kernels = {
   Variable: none,
   Const: none,
   Size: none,
-  Neg: elementwise,
-  Exp: elementwise,
-  Log: elementwise,
-  Sqrt: elementwise,
-  Abs: elementwise,
-  Sign: elementwise,
-  Sin: elementwise,
-  Cos: elementwise,
-  Tanh: elementwise,
-  StopGradient: elementwise,
-  Cast: elementwise,
-  Add: elementwise,
-  Sub: elementwise,
-  Mul: elementwise,
-  Div: elementwise,
-  Pow: elementwise,
-  Maximum: elementwise,
-  Minimum: elementwise,
-  Equal: elementwise,
-  NotEqual: elementwise,
-  Less: elementwise,
-  LessEqual: elementwise,
-  Greater: elementwise,
-  GreaterEqual: elementwise,
-  Where: elementwise,
-  BroadcastTo: elementwise,
+  ...elementwiseRows(elementwise),
   Sum: reduction('0', (a, v) => `${a} + ${v}`),
   Max: reduction('-Infinity', (a, v) => `Math.max(${a}, ${v})`),
   Min: reduction('Infinity', (a, v) => `Math.min(${a}, ${v})`),
@@ -182,13 +152,7 @@ export const kernels = {
   MatMul: (n, c) => {
     const { transA, transB } = n.attrs;
     const [a, b] = n.inputs;
-    const as = c.shape(a);
-    const bs = c.shape(b);
-    const os = c.shape(n);
-    const r = os.length;
-    const m = os[r - 2];
-    const nn = os[r - 1];
-    const k = transA ? as[as.length - 2] : as[as.length - 1];
+    const { as, bs, os, m, nn, k } = matmulShapes(n, (x) => c.shape(x));
     const name = matmulHelperName(transA, transB);
     const lda = transA ? m : k;
     c.helper(name, matmulHelper(transA, transB));

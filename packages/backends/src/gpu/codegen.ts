@@ -6,12 +6,12 @@
  * and a reduction absorbs the group feeding it. The kernel table is typed against `OpName`.
  * Kernel sources contain only generated identifiers and numbers (never names from the model).
  */
-import { type AttrsOf, type Dim, diagnostic, GradusError, type Node, type OpName } from '@gradus/autodiff';
-import { concreteShape } from '../cpu/codegen.js';
+import { type Dim, diagnostic, GradusError, type Node, type OpName } from '@gradus/autodiff';
 import { broadcastStrides, contiguousStrides } from '../cpu/emit.js';
 import { readsOf } from '../cpu/plan.js';
 import { schedule } from '../cpu/schedule.js';
-import { type ElementwiseOp, type ExprContext, isElementwiseOp } from '../expr-table.js';
+import { elementwiseRows, exprOf } from '../expr-table.js';
+import { around, concreteShape, matmulShapes, sizeOf, type TypedNode } from '../shapes.js';
 import { flt, gpuExprTable } from './expr.js';
 
 /** Float indices are exact below 2²⁴, which bounds every tensor's element count. */
@@ -44,8 +44,6 @@ export interface GpuModule {
   readonly source: string;
 }
 
-const sizeOf = (s: readonly number[]) => s.reduce((p, d) => p * d, 1);
-
 /** Context a kernel emitter gets: argument names, coordinates, fused groups. */
 export interface GpuKernelContext {
   shape(n: Node): readonly number[];
@@ -59,7 +57,6 @@ export interface GpuKernelContext {
   fresh(prefix: string): string;
 }
 
-export type TypedNode<K extends OpName> = Node & { readonly op: K; readonly attrs: AttrsOf<K> };
 /** Returns the kernel body (statements; `i` is the output's flat index) or a step kind. */
 export type GpuKernel<K extends OpName> = (
   node: TypedNode<K>,
@@ -177,11 +174,6 @@ const sumOver =
     };
   };
 
-/** `outer × n × inner` around one axis. */
-function around(shape: readonly number[], axis: number): [number, number, number] {
-  return [sizeOf(shape.slice(0, axis)), shape[axis], sizeOf(shape.slice(axis + 1))];
-}
-
 const elementwise: GpuKernel<OpName> = (n, c) => {
   const u = unravel('i', c.shape(n), 'c');
   const v = c.group(u.coords);
@@ -199,32 +191,7 @@ export const gpuKernels = {
   Variable: () => 'alias',
   Const: () => 'alias',
   Size: () => 'alias',
-  Neg: elementwise,
-  Exp: elementwise,
-  Log: elementwise,
-  Sqrt: elementwise,
-  Abs: elementwise,
-  Sign: elementwise,
-  Sin: elementwise,
-  Cos: elementwise,
-  Tanh: elementwise,
-  StopGradient: elementwise,
-  Cast: elementwise,
-  Add: elementwise,
-  Sub: elementwise,
-  Mul: elementwise,
-  Div: elementwise,
-  Pow: elementwise,
-  Maximum: elementwise,
-  Minimum: elementwise,
-  Equal: elementwise,
-  NotEqual: elementwise,
-  Less: elementwise,
-  LessEqual: elementwise,
-  Greater: elementwise,
-  GreaterEqual: elementwise,
-  Where: elementwise,
-  BroadcastTo: elementwise,
+  ...elementwiseRows(elementwise),
   Sum: sumOver('0.0', (a, v) => `${a} + ${v}`),
   Max: sumOver('(-1.0 / 0.0)', (a, v) => `Math.max(${a}, ${v})`),
   Min: sumOver('(1.0 / 0.0)', (a, v) => `Math.min(${a}, ${v})`),
@@ -251,13 +218,7 @@ export const gpuKernels = {
   MatMul: (n, c) => {
     const { transA, transB } = n.attrs;
     const [a, b] = n.inputs;
-    const as = c.shape(a);
-    const bs = c.shape(b);
-    const os = c.shape(n);
-    const r = os.length;
-    const m = os[r - 2];
-    const nn = os[r - 1];
-    const k = transA ? as[as.length - 2] : as[as.length - 1];
+    const { as, bs, os, r, m, nn, k } = matmulShapes(n, (x) => c.shape(x));
     if (k > MAX_LOOP) throw tooLong(n, 'a contraction', k);
     const u = unravel('i', os, 'c');
     const batch = os.slice(0, -2);
@@ -460,19 +421,8 @@ export function generateGpu(
           names.set(x, v);
         }
         const operands = m.inputs.map((x) => names.get(x) as string);
-        let e: string;
-        if (m.op === 'BroadcastTo' || m.op === 'StopGradient') e = operands[0];
-        else if (isElementwiseOp(m.op)) {
-          const template = gpuExprTable[m.op] as (
-            a: readonly string[],
-            c: ExprContext<ElementwiseOp>,
-          ) => string;
-          e = template(operands, {
-            attrs: m.attrs as ExprContext['attrs'],
-            inDtypes: m.inputs.map((x) => x.dtype),
-            outDtype: m.dtype,
-          });
-        } else throw new Error(`internal: ${m.op} cannot be fused`);
+        const e =
+          m.op === 'BroadcastTo' || m.op === 'StopGradient' ? operands[0] : exprOf(gpuExprTable, m, operands);
         lines.push(`let t${m.id} = ${e};`);
         names.set(m, `t${m.id}`);
       }

@@ -1,23 +1,27 @@
 import {
-  type ConcreteShape,
   diagnostic,
   GradusError,
   type Graph,
-  type InitSpec,
-  initialValue,
   type Node,
   normalAt,
   STEP_INPUT,
-  suggest,
   type Tensor,
   type TensorLike,
   uniformAt,
 } from '@gradus/autodiff';
 import type { IKernelRunShortcut, Texture } from 'gpu.js';
 import type { CompileOptions, Executable } from '../backend.js';
-import { concreteShape } from '../cpu/codegen.js';
-import { bindFeed, copyFeed, leafName, readFeed } from '../feeds.js';
-import { programOf } from '../program.js';
+import { bindFeeds, copyFeed, type FedVariables, leafName } from '../feeds.js';
+import { collectOutputs, programOf } from '../program.js';
+import { Specialisations, sizeValue } from '../specialisations.js';
+import {
+  fedVariables,
+  initialVariable,
+  readWrite,
+  type VariableSlot,
+  variableSlot,
+  variableSlots,
+} from '../variables.js';
 import { type GpuModule, generateGpu } from './codegen.js';
 import { sharedGpu } from './context.js';
 
@@ -37,16 +41,13 @@ interface Specialisation {
   readonly constants: Map<Node, Texture>;
 }
 
-interface VariableSlot {
-  readonly node: Node;
+interface GpuVariableSlot extends VariableSlot {
   texture?: Texture;
-  shape?: ConcreteShape;
 }
 
 /** Kernels by output size and source, shared by every executable on the process's context. */
 const kernelCache = new Map<string, IKernelRunShortcut>();
 
-const NO_DIMS: Record<string, number> = Object.freeze({}) as Record<string, number>;
 const UPLOAD = 'function (a) {\n  return a[this.thread.x];\n}';
 
 function refuse(message: string): GradusError {
@@ -69,10 +70,10 @@ export class GpuExecutable implements Executable {
   private readonly updates: readonly (readonly [Node, Node])[];
   private readonly order: readonly Node[];
   private readonly leaves: readonly Node[];
-  private readonly slots = new Map<string, VariableSlot>();
-  private readonly cache = new Map<string, Specialisation>();
+  private readonly slots: Map<string, GpuVariableSlot>;
+  private readonly cache = new Specialisations<Specialisation>();
   private readonly symbolic: boolean;
-  private last: Specialisation | undefined;
+  private readonly fedVariables: FedVariables;
   private readonly held = new Set<Texture>();
 
   constructor(
@@ -94,7 +95,10 @@ export class GpuExecutable implements Executable {
       variables: this.variables,
       symbolic: this.symbolic,
     } = programOf(g, opts.outputs));
-    for (const [name, node] of g.variables) this.slots.set(name, { node });
+    this.slots = variableSlots(g);
+    this.fedVariables = fedVariables(this.slots, (name, value, dims) =>
+      this.writeVariable(name, value, dims),
+    );
   }
 
   /** Textures this executable holds (variables, constants, and none in between runs besides). */
@@ -109,30 +113,11 @@ export class GpuExecutable implements Executable {
   }
 
   run(feeds: Readonly<Record<string, TensorLike>>): Record<string, Tensor> {
-    if (feeds === null || typeof feeds !== 'object') {
-      throw new GradusError(diagnostic('E0403', 'run() needs an object of feeds, by input name'));
-    }
-    const dims: Record<string, number> = this.symbolic ? {} : NO_DIMS;
     const fed: [Node, ArrayLike<number>][] = [];
-    let step = 0;
-    for (const leaf of this.leaves) {
-      const name = leafName(leaf);
-      const value = Object.hasOwn(feeds, name) ? feeds[name] : undefined;
-      if (leaf.op === 'Variable') {
-        if (value !== undefined) this.writeVariable(name, value, dims);
-        else if (this.symbolic) this.bindVariable(leaf, dims);
-        continue;
-      }
-      if (value === undefined) {
-        if (name === STEP_INPUT) continue;
-        throw new GradusError(diagnostic('E0403', `no value given for input '${name}'`));
-      }
-      const f = readFeed(name, value);
-      bindFeed(name, leaf.shape, f, dims);
-      fed.push([leaf, f.data]);
-      if (name === STEP_INPUT) step = Number(f.data[0]);
-    }
-    const spec = this.symbolic || !this.last ? this.specialise(dims) : this.last;
+    const dims = bindFeeds(feeds, this.leaves, this.symbolic, this.fedVariables, fed);
+    const fedStep = fed.find(([leaf]) => leafName(leaf) === STEP_INPUT);
+    const step = fedStep ? Number(fedStep[1][0]) : 0;
+    const spec = this.symbolic || !this.cache.last ? this.specialise(dims) : this.cache.last;
     for (const leaf of this.leaves) if (leaf.op === 'Variable') this.ensureVariable(leaf, dims);
     const { module } = spec;
     const env = new Map<Node, Texture>();
@@ -180,12 +165,9 @@ export class GpuExecutable implements Executable {
       }
       for (const dead of module.releaseAfter[k]) drop(env.get(dead));
     });
-    const out: Record<string, Tensor> = Object.create(null);
-    this.outputNames.forEach((name, k) => {
-      const node = this.targets[k];
-      const data = Float64Array.from((env.get(node) as Texture).toArray() as Float32Array);
-      out[name] = { shape: module.shapeOf(node), dtype: node.dtype, data };
-    });
+    const out = collectOutputs(this.outputNames, this.targets, module.shapeOf, (node) =>
+      Float64Array.from((env.get(node) as Texture).toArray() as Float32Array),
+    );
     // Commit: every update reads old values (all computed above), then variables take the new textures.
     const next = this.updates.map(([v, src]) => [this.slots.get(leafName(v))!, env.get(src)!] as const);
     const old = new Set(next.map(([slot]) => slot.texture!));
@@ -200,7 +182,7 @@ export class GpuExecutable implements Executable {
   }
 
   read(name: string): Tensor {
-    const slot = this.slot(name);
+    const slot = variableSlot(this.slots, name);
     this.ensureVariable(slot.node, {});
     const data = Float64Array.from(slot.texture!.toArray() as Float32Array);
     return { shape: [...slot.shape!], dtype: slot.node.dtype, data };
@@ -212,7 +194,7 @@ export class GpuExecutable implements Executable {
 
   source(dims?: Record<string, number>): string {
     if (dims !== undefined) return this.specialise(dims).module.source;
-    if (this.last) return this.last.module.source;
+    if (this.cache.last) return this.cache.last.module.source;
     return this.specialise({}).module.source;
   }
 
@@ -221,7 +203,6 @@ export class GpuExecutable implements Executable {
     for (const t of [...this.held]) this.release(t);
     for (const slot of this.slots.values()) slot.texture = undefined;
     this.cache.clear();
-    this.last = undefined;
   }
 
   // ---- internals ------------------------------------------------------------------------------
@@ -245,6 +226,9 @@ export class GpuExecutable implements Executable {
         tactic: 'precision',
         pipeline: true,
         immutable: true,
+        // One compiled kernel serves every tensor with the same source and output size, whatever
+        // the size of the textures it reads; without this gpu.js bakes in the first call's sizes.
+        dynamicArguments: true,
       });
       kernelCache.set(key, k);
     }
@@ -255,88 +239,48 @@ export class GpuExecutable implements Executable {
     return this.track(this.kernel(UPLOAD, data.length)(data) as Texture);
   }
 
-  private slot(name: string): VariableSlot {
-    const slot = this.slots.get(name);
-    if (!slot) {
-      const close = suggest(name, this.slots.keys());
-      throw new GradusError(
-        diagnostic('E0406', `no variable named '${name}'${close ? ` (did you mean '${close}'?)` : ''}`),
-      );
-    }
-    return slot;
-  }
-
   private writeVariable(name: string, value: TensorLike, dims: Record<string, number>): void {
-    const slot = this.slot(name);
-    const f = readFeed(name, value);
-    const shape = bindFeed(name, slot.node.shape, f, dims);
-    const buf = new Float32Array(f.data.length);
-    copyFeed(name, slot.node.dtype, f.data, buf);
+    const slot = variableSlot(this.slots, name);
+    const written = readWrite(slot, name, value, dims);
+    const buf = new Float32Array(written.data.length);
+    copyFeed(name, slot.node.dtype, written.data, buf);
     if (buf.length === 0)
       throw refuse(`variable '${name}' is empty; the gpu backend cannot hold empty tensors`);
     const t = this.upload(buf);
     const prev = slot.texture;
     slot.texture = t;
-    slot.shape = [...shape];
+    slot.shape = written.shape;
     if (prev && ![...this.slots.values()].some((s) => s.texture === prev)) this.release(prev);
-  }
-
-  private bindVariable(n: Node, dims: Record<string, number>): void {
-    const slot = this.slots.get(leafName(n))!;
-    if (slot.shape) {
-      bindFeed(
-        leafName(n),
-        n.shape,
-        { shape: slot.shape, data: { length: slot.shape.reduce((p, d) => p * d, 1) } },
-        dims,
-      );
-    }
   }
 
   private ensureVariable(n: Node, dims: Record<string, number>): void {
     const slot = this.slots.get(leafName(n))!;
     if (slot.texture) return;
-    const shape = concreteShape(n.shape, dims, leafName(n));
-    const init = initialValue(n.attrs.init as InitSpec, shape, this.seed, leafName(n));
+    const { shape, init } = initialVariable(n, dims, this.seed);
     slot.texture = this.upload(Float32Array.from(init));
     slot.shape = shape;
   }
 
   private specialise(dims: Record<string, number>): Specialisation {
-    const key = JSON.stringify(
-      Object.keys(dims)
-        .sort()
-        .map((k) => [k, dims[k]]),
-    );
-    const hit = this.cache.get(key);
-    if (hit) {
-      this.last = hit;
-      return hit;
-    }
-    const { maxTextureSize } = this.gpu;
-    const module = generateGpu(this.order, this.targets, this.updates, dims, {
-      maxElements: maxTextureSize * maxTextureSize,
-      fuse: this.opts.fuse,
-    });
-    const kernels = module.steps.map((s) =>
-      s.kind === 'kernel' ? this.kernel(s.source, s.combine ? s.combine.partialSize : s.size) : undefined,
-    );
-    const combines = module.steps.map((s) => (s.combine ? this.kernel(s.combine.source, s.size) : undefined));
-    const constants = new Map<Node, Texture>();
-    for (const leaf of module.leaves) {
-      if (leaf.op === 'Const')
-        constants.set(leaf, this.upload(Float32Array.from(leaf.attrs.value as number[])));
-      else if (leaf.op === 'Size') {
-        const size = concreteShape(leaf.attrs.dims as (number | string)[], dims, 'Size').reduce(
-          (p, d) => p * d,
-          1,
-        );
-        constants.set(leaf, this.upload(Float32Array.of(size)));
+    return this.cache.get(dims, () => {
+      const { maxTextureSize } = this.gpu;
+      const module = generateGpu(this.order, this.targets, this.updates, dims, {
+        maxElements: maxTextureSize * maxTextureSize,
+        fuse: this.opts.fuse,
+      });
+      const kernels = module.steps.map((s) =>
+        s.kind === 'kernel' ? this.kernel(s.source, s.combine ? s.combine.partialSize : s.size) : undefined,
+      );
+      const combines = module.steps.map((s) =>
+        s.combine ? this.kernel(s.combine.source, s.size) : undefined,
+      );
+      const constants = new Map<Node, Texture>();
+      for (const leaf of module.leaves) {
+        if (leaf.op === 'Const')
+          constants.set(leaf, this.upload(Float32Array.from(leaf.attrs.value as number[])));
+        else if (leaf.op === 'Size') constants.set(leaf, this.upload(Float32Array.of(sizeValue(leaf, dims))));
       }
-    }
-    const spec: Specialisation = { module, kernels, combines, constants };
-    this.cache.set(key, spec);
-    this.last = spec;
-    return spec;
+      return { module, kernels, combines, constants };
+    });
   }
 }

@@ -1,0 +1,64 @@
+/** Shape arithmetic both backends use. */
+import {
+  type AttrsOf,
+  bindShape,
+  type Dim,
+  diagnostic,
+  GradusError,
+  type Node,
+  type OpName,
+} from '@gradus/autodiff';
+
+/** A node whose op is known, with that op's attrs typed. */
+export type TypedNode<K extends OpName> = Node & { readonly op: K; readonly attrs: AttrsOf<K> };
+
+/** A shape with its symbolic dims bound by `dims`, or E0404 naming `what` and the unbound dims. */
+export function concreteShape(
+  shape: readonly Dim[],
+  dims: Readonly<Record<string, number>>,
+  what: string,
+): number[] {
+  const bound = bindShape(shape, dims);
+  const missing = bound.filter((d) => typeof d === 'string');
+  if (missing.length > 0) {
+    throw new GradusError(
+      diagnostic('E0404', `${what}: dimension ${missing.join(', ')} is not bound by any input`),
+    );
+  }
+  return bound as number[];
+}
+
+/** The number of elements of a concrete shape. */
+export function sizeOf(shape: readonly number[]): number {
+  return shape.reduce((p, d) => p * d, 1);
+}
+
+/** `outer × n × inner` around one axis. */
+export function around(shape: readonly number[], axis: number): [number, number, number] {
+  return [sizeOf(shape.slice(0, axis)), shape[axis], sizeOf(shape.slice(axis + 1))];
+}
+
+/**
+ * A (batched) matrix product's shapes: its operands' and output's, the output's rank, and the
+ * `m × k` by `k × n` sizes of each product.
+ */
+export function matmulShapes(
+  n: TypedNode<'MatMul'>,
+  shape: (x: Node) => readonly number[],
+): {
+  readonly as: readonly number[];
+  readonly bs: readonly number[];
+  readonly os: readonly number[];
+  readonly r: number;
+  readonly m: number;
+  readonly nn: number;
+  readonly k: number;
+} {
+  const [a, b] = n.inputs;
+  const as = shape(a);
+  const bs = shape(b);
+  const os = shape(n);
+  const r = os.length;
+  const k = n.attrs.transA ? as[as.length - 2] : as[as.length - 1];
+  return { as, bs, os, r, m: os[r - 2], nn: os[r - 1], k };
+}
