@@ -55,6 +55,21 @@ const alloc = (out: string, size: DimCode, fill?: string): string =>
  * `out[i] = f(inputs broadcast to out)`: one flat loop when every input has the output's shape or a
  * single element, nested loops with per-input strides (0 on broadcast axes) otherwise.
  */
+/**
+ * `out[c] = x[Σ_d term(c_d, d)]`: a copy whose source index is, per output axis, one coordinate
+ * times a stride (Transpose permutes the strides; Slice offsets the coordinates).
+ */
+function affineCopy(k: KernelContext, source: (ci: string, d: number) => readonly [string, DimCode]): Code[] {
+  const outShape = k.shape(k.node);
+  const outSt = strides(outShape);
+  return [
+    alloc(k.out, product(outShape)),
+    ...nest(outShape, 'i', (c) => [
+      `${k.out}[${flatIndex(c.map((ci, d) => [ci, outSt[d]] as const))}] = ${k.ins[0]}[${flatIndex(c.map(source))}];`,
+    ]),
+  ];
+}
+
 function broadcastMap(k: KernelContext, f: (reads: readonly string[]) => string): Code[] {
   const outShape = k.shape(k.node);
   const inShapes = k.node.inputs.map(k.shape);
@@ -250,30 +265,14 @@ export const kernels = {
 
   Transpose: (k) => {
     const xSt = strides(k.shape(k.node.inputs[0]));
-    const outShape = k.shape(k.node);
-    const outSt = strides(outShape);
-    const { perm } = k.attrs;
-    return [
-      alloc(k.out, product(outShape)),
-      ...nest(outShape, 'i', (c) => [
-        `${k.out}[${flatIndex(c.map((ci, d) => [ci, outSt[d]] as const))}] = ${k.ins[0]}[${flatIndex(c.map((ci, d) => [ci, xSt[perm[d]]] as const))}];`,
-      ]),
-    ];
+    return affineCopy(k, (ci, d) => [ci, xSt[k.attrs.perm[d]]]);
   },
 
   BroadcastTo: (k) => broadcastMap(k, ([x]) => x),
 
   Slice: (k) => {
     const xSt = strides(k.shape(k.node.inputs[0]));
-    const outShape = k.shape(k.node);
-    const outSt = strides(outShape);
-    const { starts } = k.attrs;
-    return [
-      alloc(k.out, product(outShape)),
-      ...nest(outShape, 'i', (c) => [
-        `${k.out}[${flatIndex(c.map((ci, d) => [ci, outSt[d]] as const))}] = ${k.ins[0]}[${flatIndex(c.map((ci, d) => [plus(ci, num(starts[d])), xSt[d]] as const))}];`,
-      ]),
-    ];
+    return affineCopy(k, (ci, d) => [plus(ci, num(k.attrs.starts[d])), xSt[d]]);
   },
 
   Pad: (k) => {
