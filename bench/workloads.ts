@@ -211,3 +211,12 @@ export async function rosenbrockPoint(r: RosenbrockRun): Promise<number[]> {
   await r.steps(CHECK_D_STEPS);
   return r.point();
 }
+
+/** A peer library, loaded only if installed; typed loosely so the bench type-checks without it. */
+// biome-ignore lint/suspicious/noExplicitAny: optional peers have no types here
+export type OptionalModule = any;
+
+/** Imports a module by a computed name, so the type-checker does not need it installed. */
+export async function optional(name: string): Promise<OptionalModule> {
+  return import(/* @vite-ignore */ name);
+}

@@ -23,19 +23,15 @@ import {
   medianColdMs,
   medianMs,
   mlpData,
+  type OptionalModule,
+  optional,
   ROSENBROCK,
   type RosenbrockRun,
   rosenbrockPoint,
   timeRosenbrock,
 } from '../workloads.js';
 
-// biome-ignore lint/suspicious/noExplicitAny: optional peer, typed loosely so the bench type-checks without it
-type J = any;
-
-/** Imports a module by a computed name, so the type-checker does not need it installed. */
-async function optional(name: string): Promise<J> {
-  return import(/* @vite-ignore */ name);
-}
+type J = OptionalModule;
 
 export async function load(mode: 'eager' | 'jit'): Promise<Adapter | string> {
   const g = globalThis as { navigator?: unknown };

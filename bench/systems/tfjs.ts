@@ -17,19 +17,15 @@ import {
   medianColdMs,
   medianMs,
   mlpData,
+  type OptionalModule,
+  optional,
   ROSENBROCK,
   type RosenbrockRun,
   rosenbrockPoint,
   timeRosenbrock,
 } from '../workloads.js';
 
-// biome-ignore lint/suspicious/noExplicitAny: optional peer, typed loosely so the bench type-checks without it
-type TF = any;
-
-/** Imports a module by a computed name, so the type-checker does not need it installed. */
-async function optional(name: string): Promise<TF> {
-  return import(/* @vite-ignore */ name);
-}
+type TF = OptionalModule;
 
 export async function load(backend: 'cpu' | 'wasm'): Promise<Adapter | string> {
   let tf: TF;
