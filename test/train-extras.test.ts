@@ -89,3 +89,14 @@ describe('LSUV', () => {
     expect(lastJson(cli('train', model, '--json').out).steps).toBe(1);
   });
 });
+
+describe('an unusable chart directory', () => {
+  it('is a clear error before any training', () => {
+    const file = join(tmp, 'a-file');
+    writeFileSync(file, 'not a directory');
+    const r = cli('train', sharedModel('ravine.model'), '--plot', join(file, 'charts'));
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/cannot use .*charts for charts: ENOTDIR/);
+    expect(r.out).toBe('');
+  });
+});

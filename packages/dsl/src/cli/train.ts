@@ -1,4 +1,4 @@
-import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Tensor } from '@gradus/autodiff';
 import { type Backend, cpu, gpu, gpuProblem } from '@gradus/backends';
@@ -166,6 +166,16 @@ export function trainCommand(path: string, opts: TrainCliOptions, io: Io): numbe
   const evalModel = loadModel(path, { floatDtype: dtype, seed, mode: 'eval' }).lowered;
   const model = trainModel.model;
   const inputNames = model.inputs.map((i) => i.name);
+  if (opts.plot) {
+    // Made now, so an unusable chart directory fails before training, not after it.
+    try {
+      mkdirSync(opts.plot, { recursive: true });
+    } catch (e) {
+      throw new UsageError(
+        `cannot use ${opts.plot} for charts: ${(e as NodeJS.ErrnoException).code ?? String(e)}`,
+      );
+    }
+  }
   if (opts.plot && !opts.resume) {
     const names = [PLOT_FILES.loss, PLOT_FILES.path, ...model.outputs.map((o) => metricPlotFile(o.name))];
     for (const f of names) claim(join(opts.plot, f), 'the chart', opts);

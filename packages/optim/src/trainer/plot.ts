@@ -74,14 +74,20 @@ export function writePlots(dir: string, run: PlotInput): string[] {
   if (run.landscape && run.landscape.path.length > 0)
     charts.push({ file: PLOT_FILES.path, vega: pathChart(run) });
   const svgs = renderSvgs(charts);
-  mkdirSync(dir, { recursive: true });
-  return charts.map((c, i) => {
-    const path = join(dir, c.file);
-    const tmp = `${path}.tmp-${process.pid}`;
-    writeFileSync(tmp, svgs[i]);
-    renameSync(tmp, path);
-    return path;
-  });
+  try {
+    mkdirSync(dir, { recursive: true });
+    return charts.map((c, i) => {
+      const path = join(dir, c.file);
+      const tmp = `${path}.tmp-${process.pid}`;
+      writeFileSync(tmp, svgs[i]);
+      renameSync(tmp, path);
+      return path;
+    });
+  } catch (e) {
+    throw new GradusError(
+      diagnostic('E0916', `cannot write charts in ${dir}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`),
+    );
+  }
 }
 
 /** A chart to render: a Vega-Lite or a Vega spec. */
