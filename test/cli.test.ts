@@ -203,6 +203,24 @@ describe('bad input gets a clear error and exit 1, never a stack trace', () => {
     expectClean(r, /broken\.model:3:\d+: error\[E\d{4}\]/);
     expect(r.err).toMatch(/\^/);
   });
+  it('a binary or huge file given as a model', () => {
+    const bin = join(tmp, 'binary.model');
+    writeFileSync(bin, Buffer.from([0x7f, 0x45, 0x4c, 0x46, 0, 1, 2]));
+    expectClean(cli('check', bin), /is a binary file, not a \.model file/);
+    const big = join(tmp, 'big.model');
+    writeFileSync(big, '# x\n'.repeat(400_000));
+    expectClean(cli('check', big), /a \.model file is text of at most/);
+  });
+  it('an unwritable log or trace', () => {
+    expectClean(
+      cli('train', sharedModel('ravine.model'), '--log', join(tmp, 'missing-dir', 'log.jsonl')),
+      /cannot write .*log\.jsonl: ENOENT/,
+    );
+    expectClean(
+      cli('train', sharedModel('ravine.model'), '--trace', join(tmp, 'missing-dir', 't.jsonl')),
+      /cannot write .*t\.jsonl: ENOENT/,
+    );
+  });
   it('a bad flag value', () =>
     expectClean(cli('grad', sharedModel('ravine.model'), '--dtype', 'f16'), /f16/));
   it('an unknown command', () => expectClean(cli('trian', sharedModel('ravine.model')), /unknown command/));

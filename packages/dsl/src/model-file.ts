@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import type { Diagnostic } from '@gradus/autodiff';
 import { type RenderOptions, renderDiagnostics, type SourceFile } from './diagnostics/index.js';
 import { type Lowered, type LowerOptions, lower } from './lower/index.js';
@@ -53,10 +53,22 @@ export class ModelErrors extends Error {
   }
 }
 
+/** A `.model` file larger than this is not a model (and would only exhaust memory in the parser). */
+export const MAX_SOURCE_BYTES = 1 << 20;
+
 export function readSource(path: string): SourceFile {
   try {
-    return { name: path, text: readFileSync(path, 'utf8') };
+    const size = statSync(path).size;
+    if (size > MAX_SOURCE_BYTES) {
+      throw new UsageError(
+        `${path} is ${size} bytes; a .model file is text of at most ${MAX_SOURCE_BYTES} bytes`,
+      );
+    }
+    const text = readFileSync(path, 'utf8');
+    if (text.includes('\u0000')) throw new UsageError(`${path} is a binary file, not a .model file`);
+    return { name: path, text };
   } catch (e) {
+    if (e instanceof UsageError) throw e;
     const code = (e as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') throw new UsageError(`no such file: ${path}`);
     if (code === 'EISDIR') throw new UsageError(`${path} is a directory, not a .model file`);

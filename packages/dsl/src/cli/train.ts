@@ -74,6 +74,14 @@ function claim(path: string | undefined, what: string, opts: TrainCliOptions): v
  */
 function continueFile(file: string | undefined, resumeStep: number | undefined): (line: object) => void {
   if (!file) return () => {};
+  try {
+    return prepareLines(file, resumeStep);
+  } catch (e) {
+    throw new UsageError(`cannot write ${file}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
+  }
+}
+
+function prepareLines(file: string, resumeStep: number | undefined): (line: object) => void {
   if (resumeStep === undefined || !existsSync(file)) writeFileSync(file, '');
   else {
     const kept = readFileSync(file, 'utf8')
