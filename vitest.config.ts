@@ -12,6 +12,8 @@ export default defineConfig({
       { find: '@gradus/backends', replacement: src('backends/src/index.ts') },
       { find: '@gradus/optim', replacement: src('optim/src/index.ts') },
       { find: '@gradus/dsl', replacement: src('dsl/src/index.ts') },
+      { find: /^gradus\/testing$/, replacement: src('gradus/src/testing.ts') },
+      { find: /^gradus$/, replacement: src('gradus/src/index.ts') },
     ],
   },
   test: {

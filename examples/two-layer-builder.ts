@@ -3,9 +3,8 @@
  * build the graph, check its gradients against central differences, then train it with plain
  * gradient descent run by the reference interpreter.  Run it with `pnpm demo`.
  */
-import { grad, graph, init, initVariables, interpret, type TensorLike, tensor } from '@gradus/autodiff';
-import { gradcheck } from '@gradus/autodiff/testing';
-import { spiral } from '@gradus/optim';
+import { grad, graph, init, initVariables, interpret, spiral, type TensorLike, tensor } from 'gradus';
+import { gradcheck } from 'gradus/testing';
 
 const data = spiral(3, 100, 0);
 const g = graph({ seed: 7 });

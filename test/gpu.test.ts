@@ -1,9 +1,9 @@
 import { gpuProblem } from '@gradus/backends';
 import { describe, expect, it } from 'vitest';
 import { describeGpu } from '../packages/backends/src/gpu/describe-gpu.js';
-import { cli, sharedModel, sharedModels } from './helpers.js';
+import { cli, repoModel, repoModels } from './helpers.js';
 
-const models = sharedModels();
+const models = repoModels();
 
 const finalLoss = (r: { code: number; out: string; err: string }): number => {
   expect(r.err).toBe('');
@@ -16,7 +16,7 @@ describeGpu('gradus train --backend gpu', () => {
     it(`${m}: 20 steps on gpu end within 1e-3 relative loss of cpu (f32)`, () => {
       const run = (backend: string) =>
         finalLoss(
-          cli('train', sharedModel(m), '--backend', backend, '--dtype', 'f32', '--steps', '20', '--json'),
+          cli('train', repoModel(m), '--backend', backend, '--dtype', 'f32', '--steps', '20', '--json'),
         );
       const cpu = run('cpu');
       const gpu = run('gpu');
@@ -28,7 +28,7 @@ describeGpu('gradus train --backend gpu', () => {
   it('--backend gpu refuses f64', () => {
     const r = cli(
       'train',
-      sharedModel('quadratic.model'),
+      repoModel('quadratic.model'),
       '--backend',
       'gpu',
       '--dtype',
@@ -41,7 +41,7 @@ describeGpu('gradus train --backend gpu', () => {
   });
 
   it('--backend auto takes the gpu when it can, and says which it uses', () => {
-    const r = cli('train', sharedModel('quadratic.model'), '--backend', 'auto', '--steps', '2');
+    const r = cli('train', repoModel('quadratic.model'), '--backend', 'auto', '--steps', '2');
     expect(r.code).toBe(0);
     expect(r.out).toMatch(/gpu f32/);
   });
@@ -55,10 +55,10 @@ describe('gradus train --backend gpu without a GPU context', () => {
       : 'fails naming what is missing; auto falls back and says so',
     () => {
       if (problem === undefined) return;
-      const r = cli('train', sharedModel('quadratic.model'), '--backend', 'gpu', '--steps', '1');
+      const r = cli('train', repoModel('quadratic.model'), '--backend', 'gpu', '--steps', '1');
       expect(r.code).not.toBe(0);
       expect(r.err).toContain(problem);
-      const auto = cli('train', sharedModel('quadratic.model'), '--backend', 'auto', '--steps', '1');
+      const auto = cli('train', repoModel('quadratic.model'), '--backend', 'auto', '--steps', '1');
       expect(auto.code).toBe(0);
       expect(auto.err).toMatch(/--backend auto: using the cpu backend \(no GPU: /);
       expect(auto.out).toMatch(/cpu f32/);
@@ -68,7 +68,7 @@ describe('gradus train --backend gpu without a GPU context', () => {
 
 describe('gradus compile --emit gpu', () => {
   it('prints the gpu.js kernels of the forward and gradient graph (no GPU context needed)', async () => {
-    const r = cli('compile', sharedModel('two_layer.model'), '--emit', 'gpu', '--dtype', 'f32');
+    const r = cli('compile', repoModel('two_layer.model'), '--emit', 'gpu', '--dtype', 'f32');
     expect(r.code).toBe(0);
     expect(r.out).toMatch(/^\/\/ MatMul \[32, 100\]\nfunction \(a0, a1\) \{/m);
     await expect(r.out).toMatchFileSnapshot('./__snapshots__/two_layer.gpu.snap');

@@ -1,17 +1,16 @@
 import { readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { runCli } from '@gradus/dsl';
+import { runCli } from 'gradus';
 
-/** The models the product promises to check, compile and train unchanged (`../shared/models`). */
-export const SHARED_MODELS_DIR = fileURLToPath(new URL('../../shared/models/', import.meta.url));
+/** The lecture models the repository keeps for its docs and tests (`models/`). */
+export const MODELS_DIR = fileURLToPath(new URL('../models/', import.meta.url));
 
-export const sharedModels = (): string[] =>
-  readdirSync(SHARED_MODELS_DIR)
+export const repoModels = (): string[] =>
+  readdirSync(MODELS_DIR)
     .filter((f) => f.endsWith('.model'))
     .sort();
 
-export const sharedModel = (name: string): string => `${SHARED_MODELS_DIR}${name}`;
-
+export const repoModel = (name: string): string => `${MODELS_DIR}${name}`;
 /** Runs the CLI in-process and captures what it prints. */
 export function cli(...argv: string[]): { code: number; out: string; err: string } {
   let out = '';

@@ -2,10 +2,10 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { cli, sharedModel } from './helpers.js';
+import { cli, repoModel } from './helpers.js';
 
 /**
- * `gradus train` with the host-driven optimisers lbfgs and newton, end to end: the shared models
+ * `gradus train` with the host-driven optimisers lbfgs and newton, end to end: the lecture models
  * through the CLI, the trace and --json formats, and the errors for settings they cannot honour.
  */
 
@@ -27,7 +27,7 @@ describe('gradus train with host-driven optimisers', () => {
     const trace = fresh('rosenbrock.jsonl');
     const r = cli(
       'train',
-      sharedModel('rosenbrock.model'),
+      repoModel('rosenbrock.model'),
       '--optimizer',
       optimizer,
       '--trace',
@@ -54,7 +54,7 @@ describe('gradus train with host-driven optimisers', () => {
     const trace = fresh('two-layer.jsonl');
     const r = cli(
       'train',
-      sharedModel('two_layer.model'),
+      repoModel('two_layer.model'),
       '--optimizer',
       'lbfgs(history = 5)',
       '--schedule',
@@ -77,7 +77,7 @@ describe('gradus train with host-driven optimisers', () => {
   });
 
   it('says why a learning-rate schedule does not apply, and how to proceed', () => {
-    const r = cli('train', sharedModel('two_layer.model'), '--optimizer', 'lbfgs()', '--steps', '2');
+    const r = cli('train', repoModel('two_layer.model'), '--optimizer', 'lbfgs()', '--steps', '2');
     expect(r.code).toBe(1);
     expect(r.err).toMatch(/E0914/);
     expect(r.err).toMatch(/line search, so a learning-rate schedule \(warmup\) does not apply/);
@@ -87,7 +87,7 @@ describe('gradus train with host-driven optimisers', () => {
   it("refuses newton on bn_mlp's thousands of params with a clear error", () => {
     const r = cli(
       'train',
-      sharedModel('bn_mlp.model'),
+      repoModel('bn_mlp.model'),
       '--optimizer',
       'newton()',
       '--schedule',

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spiral } from '@gradus/optim';
 import { describe, expect, it } from 'vitest';
-import { cli, sharedModel } from './helpers.js';
+import { cli, repoModel } from './helpers.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'gradus-extras-'));
 const lastJson = (out: string) => JSON.parse(out.trim().split('\n').at(-1)!);
@@ -13,7 +13,7 @@ describe('Polyak averaging', () => {
     const model = join(tmp, 'polyak.model');
     writeFileSync(
       model,
-      readFileSync(sharedModel('quadratic.model'), 'utf8').replace(
+      readFileSync(repoModel('quadratic.model'), 'utf8').replace(
         'steps = 300',
         'steps = 40\n    polyak = 0.9',
       ),
@@ -45,7 +45,7 @@ describe('Polyak averaging', () => {
     const model = join(tmp, 'polyak-bad.model');
     writeFileSync(
       model,
-      readFileSync(sharedModel('ravine.model'), 'utf8').replace('steps = 200', 'steps = 5\n    polyak = 1.5'),
+      readFileSync(repoModel('ravine.model'), 'utf8').replace('steps = 200', 'steps = 5\n    polyak = 1.5'),
     );
     const r = cli('train', model);
     expect(r.code).toBe(1);
@@ -94,7 +94,7 @@ describe('an unusable chart directory', () => {
   it('is a clear error before any training', () => {
     const file = join(tmp, 'a-file');
     writeFileSync(file, 'not a directory');
-    const r = cli('train', sharedModel('ravine.model'), '--plot', join(file, 'charts'));
+    const r = cli('train', repoModel('ravine.model'), '--plot', join(file, 'charts'));
     expect(r.code).toBe(1);
     expect(r.err).toMatch(/cannot use .*charts for charts: ENOTDIR/);
     expect(r.out).toBe('');

@@ -1,12 +1,12 @@
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runCli } from '@gradus/dsl';
+import { runCli } from 'gradus';
 import { describe, expect, it } from 'vitest';
-import { cli, sharedModel } from './helpers.js';
+import { cli, repoModel } from './helpers.js';
 
 /**
- * `gradus train` end to end: every shared model's promise, the trace and --json formats against
+ * `gradus train` end to end: the trace and --json formats against
  * independent plain-JS optimisers, bit-identical resumption, nothing overwritten or corrupted,
  * clear errors, NaN/divergence detection, reduce-on-plateau and the charts.
  */
@@ -23,16 +23,9 @@ const readLines = (file: string) =>
     .split('\n')
     .map((l) => JSON.parse(l));
 const checkpointOf = (dir: string) => JSON.parse(readFileSync(join(dir, 'checkpoint.json'), 'utf8'));
-/** The params of a checkpoint, by name. */
-const paramsIn = (dir: string): Record<string, number[]> =>
-  Object.fromEntries(
-    Object.entries(checkpointOf(dir).variables as Record<string, { data: number[] }>)
-      .filter(([k]) => !k.startsWith('opt.'))
-      .map(([k, v]) => [k, v.data]),
-  );
 const noStackTrace = (text: string) => expect(text).not.toMatch(/\n\s+at .+:\d+/);
 
-const ravine = sharedModel('ravine.model');
+const ravine = repoModel('ravine.model');
 /** The ravine f(x) = x1² + 50 x2² from (4, 0.5), and its gradient (2x1, 100x2), in plain JS. */
 const ravineLoss = (x: readonly number[]) => x[0] ** 2 + 50 * x[1] ** 2;
 const ravineGrad = (x: readonly number[]) => [2 * x[0], 100 * x[1]];
@@ -72,47 +65,7 @@ function expectTraceMatches(
   });
 }
 
-describe('the shared models train to what their comments promise', () => {
-  it('two_layer separates the spiral (≥ 95% accuracy)', () => {
-    const r = cli('train', sharedModel('two_layer.model'), '--json');
-    expect(r.code).toBe(0);
-    const res = lastJson(r.out);
-    expect(res.steps).toBe(2000);
-    expect(res.metrics.accuracy).toBeGreaterThanOrEqual(0.95);
-  });
-
-  for (const m of ['spiral_softmax.model', 'spiral_svm.model']) {
-    it(`${m}: a linear classifier cannot (accuracy near 50%)`, () => {
-      const r = cli('train', sharedModel(m), '--json');
-      expect(r.code).toBe(0);
-      const { metrics } = lastJson(r.out);
-      expect(metrics.accuracy).toBeGreaterThan(0.4);
-      expect(metrics.accuracy).toBeLessThan(0.6);
-    });
-  }
-
-  it('bn_mlp separates the spiral (≥ 95% accuracy)', () => {
-    const r = cli('train', sharedModel('bn_mlp.model'), '--json');
-    expect(r.code).toBe(0);
-    expect(lastJson(r.out).metrics.accuracy).toBeGreaterThanOrEqual(0.95);
-  });
-
-  it('rosenbrock ends within 1e-3 of its minimum (1, 1)', () => {
-    const dir = fresh('rosenbrock-ckpt');
-    const r = cli('train', sharedModel('rosenbrock.model'), '--checkpoint', dir, '--json');
-    expect(r.code).toBe(0);
-    const [p0, p1] = paramsIn(dir).p;
-    expect(Math.hypot(p0 - 1, p1 - 1)).toBeLessThan(1e-3);
-  });
-
-  it('ravine: gradient descent at lr 0.015 < 2/100 converges', () => {
-    const r = cli('train', ravine, '--json');
-    expect(r.code).toBe(0);
-    const res = lastJson(r.out);
-    expect(res.steps).toBe(200);
-    expect(res.loss).toBeLessThan(1e-3);
-  });
-
+describe('divergence', () => {
   it('ravine: at lr 0.021 > 2/100 it diverges, stopping with a message that says why', () => {
     const r = cli('train', ravine, '--optimizer', 'sgd(lr = 0.021)', '--json');
     expect(r.code).toBe(1);
@@ -126,27 +79,6 @@ describe('the shared models train to what their comments promise', () => {
     expect(res.stopped).toBe('diverged');
     expect(res.steps).toBe(expectedStep);
     expect(r.err).toContain(`at step ${expectedStep}`);
-  });
-
-  it('quadratic converges, along the iterates of heavy-ball momentum computed independently', () => {
-    const trace = fresh('quadratic.trace.jsonl');
-    const r = cli('train', sharedModel('quadratic.model'), '--trace', trace, '--json');
-    expect(r.code).toBe(0);
-    expect(lastJson(r.out).loss).toBeLessThan(1e-10);
-    // PyTorch's momentum: v ← ρv + g, x ← x − lr·v, with g = λ ⊙ x for f = ½ Σ λ x².
-    const lambda = [2, 100];
-    let x = [4, 0.5];
-    let v = [0, 0];
-    readLines(trace).forEach((line, k) => {
-      const loss = 0.5 * (lambda[0] * x[0] ** 2 + lambda[1] * x[1] ** 2);
-      v = v.map((vi, i) => 0.9 * vi + lambda[i] * x[i]);
-      x = x.map((xi, i) => xi - 0.01 * v[i]);
-      expect(line.step).toBe(k + 1);
-      expect(Math.abs(line.loss - loss)).toBeLessThan(1e-12 * Math.max(1, loss));
-      expect(Math.abs(line.params.x[0] - x[0])).toBeLessThan(1e-12);
-      expect(Math.abs(line.params.x[1] - x[1])).toBeLessThan(1e-12);
-    });
-    expect(Math.hypot(x[0], x[1])).toBeLessThan(1e-5);
   });
 });
 
@@ -203,7 +135,7 @@ describe('--trace', () => {
 
 describe('--json', () => {
   it('prints exactly loss, metrics, steps, seconds and compileSeconds as the last line', () => {
-    const r = cli('train', sharedModel('spiral_softmax.model'), '--steps', '20', '--json');
+    const r = cli('train', repoModel('spiral_softmax.model'), '--steps', '20', '--json');
     expect(r.code).toBe(0);
     expect(r.out.trim().split('\n')).toHaveLength(1);
     const res = lastJson(r.out);
@@ -281,11 +213,11 @@ function expectSameRun(c: ReturnType<typeof resumeCase>) {
 describe('--resume continues bit-identically', () => {
   it('two_layer (dropout, shuffling, Adam, warmup + cosine), resumed mid-epoch', () => {
     // 300 examples in batches of 64: 5 batches an epoch, so step 23 is inside the fifth epoch.
-    expectSameRun(resumeCase(sharedModel('two_layer.model'), 23, 40));
+    expectSameRun(resumeCase(repoModel('two_layer.model'), 23, 40));
   });
 
   it('bn_mlp (batchnorm running statistics, Nesterov, step schedule)', () => {
-    expectSameRun(resumeCase(sharedModel('bn_mlp.model'), 12, 20, ['--schedule', 'step(every = 15)']));
+    expectSameRun(resumeCase(repoModel('bn_mlp.model'), 12, 20, ['--schedule', 'step(every = 15)']));
   });
 
   it('reduce-on-plateau keeps its patience and best loss across a resume', () => {
@@ -303,7 +235,7 @@ describe('--resume continues bit-identically', () => {
     // 300 examples in batches of 64: evaluations every 5 steps. The first part's extra one at
     // step 18 must not move the rule's best loss (patience 0: every evaluation without
     // improvement halves the rate; lr 10 makes the loss bounce).
-    const c = resumeCase(sharedModel('spiral_softmax.model'), 18, 45, [
+    const c = resumeCase(repoModel('spiral_softmax.model'), 18, 45, [
       '--batch',
       '64',
       '--optimizer',
@@ -316,7 +248,7 @@ describe('--resume continues bit-identically', () => {
   });
 
   it('drops trace lines written after the checkpoint by an interrupted run', () => {
-    const model = sharedModel('two_layer.model');
+    const model = repoModel('two_layer.model');
     const ckpt = fresh('interrupted');
     const trace = fresh('interrupted.jsonl');
     expect(cli('train', model, '--steps', '10', '--checkpoint', ckpt).code).toBe(0);
@@ -342,7 +274,7 @@ describe('--resume continues bit-identically', () => {
     expect(
       cli(
         'train',
-        sharedModel('two_layer.model'),
+        repoModel('two_layer.model'),
         '--steps',
         '7',
         '--checkpoint',
@@ -391,7 +323,7 @@ describe('nothing already written is lost or corrupted', () => {
 
   it('checkpoints are renamed into place, leaving no temporary files', () => {
     const ckpt = fresh('atomic');
-    expect(cli('train', sharedModel('two_layer.model'), '--steps', '12', '--checkpoint', ckpt).code).toBe(0);
+    expect(cli('train', repoModel('two_layer.model'), '--steps', '12', '--checkpoint', ckpt).code).toBe(0);
     expect(readdirSync(ckpt)).toEqual(['checkpoint.json']);
   });
 
@@ -437,7 +369,7 @@ describe('bad inputs: exit 1 with a message naming the problem', () => {
     const data = fresh('nan.csv');
     writeFileSync(data, 'x[0],x[1],y\n0.1,0.2,0\nNaN,0.3,1\n');
     fails(
-      [sharedModel('two_layer.model'), '--data', data],
+      [repoModel('two_layer.model'), '--data', data],
       /nan\.csv:3: 'NaN' in column x\[0\] is not a number/,
     );
   });
@@ -456,17 +388,17 @@ describe('bad inputs: exit 1 with a message naming the problem', () => {
       }),
     );
     fails(
-      [sharedModel('two_layer.model'), '--data', data],
+      [repoModel('two_layer.model'), '--data', data],
       /'y' holds the label 5 .* 3 classes \(labels 0 to 2\)/,
     );
-    fails([sharedModel('spiral_svm.model'), '--data', data], /label 5/);
+    fails([repoModel('spiral_svm.model'), '--data', data], /label 5/);
   });
 
   it('--resume of another model', () => {
     const ckpt = fresh('other-model');
     expect(cli('train', ravine, '--steps', '2', '--checkpoint', ckpt).code).toBe(0);
     fails(
-      [sharedModel('quadratic.model'), '--resume', ckpt],
+      [repoModel('quadratic.model'), '--resume', ckpt],
       /checkpoint .* is of model Ravine, not Quadratic/,
     );
   });
@@ -561,7 +493,7 @@ describe('progress output', () => {
     });
 
   it('is plain lines without a terminal', () => {
-    const r = cli('train', sharedModel('two_layer.model'), '--steps', '50');
+    const r = cli('train', repoModel('two_layer.model'), '--steps', '50');
     expect(r.code).toBe(0);
     expect(controls(r.out)).toEqual([]);
     expect(controls(r.err)).toEqual([]);
@@ -571,7 +503,7 @@ describe('progress output', () => {
   it('is a redrawn bar on stderr on a terminal, stdout staying plain', () => {
     let out = '';
     let err = '';
-    const code = runCli(['train', sharedModel('two_layer.model'), '--steps', '50'], {
+    const code = runCli(['train', repoModel('two_layer.model'), '--steps', '50'], {
       out: (t) => {
         out += `${t}\n`;
       },
@@ -645,7 +577,7 @@ describe('--plot', () => {
 
   it('draws loss and accuracy for a classifier, and no path for a model of 300 params', () => {
     const dir = fresh('plots-two-layer');
-    const r = cli('train', sharedModel('two_layer.model'), '--steps', '60', '--plot', dir);
+    const r = cli('train', repoModel('two_layer.model'), '--steps', '60', '--plot', dir);
     expect(r.code).toBe(0);
     expect(readdirSync(dir).sort()).toEqual(['accuracy.svg', 'loss.svg']);
     for (const f of ['accuracy.svg', 'loss.svg']) {

@@ -1,4 +1,3 @@
-export { buildCli, runCli } from './cli/main.js';
 export * from './diagnostics/index.js';
 export * from './emit/index.js';
 export * from './feeds.js';

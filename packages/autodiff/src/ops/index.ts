@@ -39,6 +39,13 @@ import { RandomNormal, RandomUniform } from './random.js';
 import { ArgMax, Max, Min, Sum } from './reduce.js';
 import { BroadcastTo, Concat, Pad, Reshape, Slice, Transpose } from './shape-ops.js';
 
+// The attribute types are public so that kernel tables typed against them can be declared (d.ts).
+export type { LeafAttrs } from './leaf.js';
+export type { MatMulAttrs } from './linalg.js';
+export type { RandomAttrs } from './random.js';
+export type { ReduceAttrs } from './reduce.js';
+export type { SliceAttrs } from './shape-ops.js';
+
 export const opDefs = {
   Input,
   Variable,

@@ -1,5 +1,5 @@
 /**
- * Test support for the emitters: the shared models, a seeded data batch of the declared shapes,
+ * Test support for the emitters: the lecture models (`models/`), a seeded data batch of the declared shapes,
  * an in-process `tsc --strict` over several generated modules at once, and loading a generated
  * module without touching the file system.
  */
@@ -18,7 +18,7 @@ import ts from 'typescript';
 import { type Lowered, lower } from '../lower/index.js';
 import { parse } from '../syntax/parse.js';
 
-export const MODELS_DIR = fileURLToPath(new URL('../../../../../shared/models/', import.meta.url));
+export const MODELS_DIR = fileURLToPath(new URL('../../../../models/', import.meta.url));
 
 export const MODEL_FILES = readdirSync(MODELS_DIR)
   .filter((f) => f.endsWith('.model'))

@@ -42,7 +42,7 @@ export class Args {
   tensor(name: string): Value {
     const a = this.named.get(name);
     if (!a) return fail('E0103', `${this.callee}: missing argument '${name}'`, this.callSpan);
-    return toTensor(this.g, a, `${this.callee}: argument '${name}'`);
+    return asTensorValue(this.g, a, `${this.callee}: argument '${name}'`);
   }
 
   labels(name: string): Value {
@@ -112,12 +112,12 @@ export class Args {
   }
 
   restTensors(): Value[] {
-    return this.rest.map((r, i) => toTensor(this.g, r, `${this.callee}: argument ${i + 1}`));
+    return this.rest.map((r, i) => asTensorValue(this.g, r, `${this.callee}: argument ${i + 1}`));
   }
 }
 
 /** A value used as a tensor: numbers and literals become constants. */
-export function toTensor(g: Graph, a: Located<Val>, what: string): Value {
+export function asTensorValue(g: Graph, a: Located<Val>, what: string): Value {
   const v = a.val;
   switch (v.kind) {
     case 'tensor':

@@ -1,5 +1,5 @@
 /**
- * Property test: lowering never throws for anything that parses. Random edits of the shared
+ * Property test: lowering never throws for anything that parses. Random edits of the lecture
  * models (a line deleted or duplicated, a name, number or shape swapped for another) mostly
  * still parse, so they reach name resolution, shape checking and train-block validation; every
  * diagnostic must carry a span inside the file, and nothing may escape as an exception.
@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { renderDiagnostics } from '../diagnostics/index.js';
 import { checkSource } from '../model-file.js';
 
-const dir = new URL('../../../../../shared/models/', import.meta.url);
+const dir = new URL('../../../../models/', import.meta.url);
 const models = readdirSync(dir)
   .filter((f) => f.endsWith('.model'))
   .map((f) => readFileSync(new URL(f, dir), 'utf8'));
@@ -69,7 +69,7 @@ function applyEdit(text: string, e: Edit): string {
   return text.slice(0, t.index) + e.replacement + text.slice((t.index ?? 0) + t[0].length);
 }
 
-describe('lowering under random edits of the shared models', () => {
+describe('lowering under random edits of the lecture models', () => {
   it('never throws, and every span lies inside the file', () => {
     let lowered = 0;
     fc.assert(

@@ -18,7 +18,7 @@ import {
   type Value,
 } from '@gradus/autodiff';
 import type { CallExpr, Expr, FnDecl, ModelDecl, Program, Stmt, TensorType } from '../syntax/ast.js';
-import { Args, BUILTINS, toTensor } from './builtins.js';
+import { Args, asTensorValue, BUILTINS } from './builtins.js';
 import { fail, fromCore, LowerError } from './errors.js';
 import { INITIALISER_NAMES, resolveInit } from './init-spec.js';
 import { resolveTrainBlock, type TrainConfig } from './train.js';
@@ -370,7 +370,7 @@ class ModelLowerer {
   // ---- expressions ------------------------------------------------------------------------
 
   private tensorOf(e: Expr, scope: ReadonlyMap<string, Binding>): Value {
-    return toTensor(this.g, { val: this.expr(e, scope), span: e.span }, 'this expression');
+    return asTensorValue(this.g, { val: this.expr(e, scope), span: e.span }, 'this expression');
   }
 
   private expr(e: Expr, scope: ReadonlyMap<string, Binding>): Val {
@@ -428,7 +428,7 @@ class ModelLowerer {
   }
 
   private asTensor(v: Val, span: Span): Value {
-    return toTensor(this.g, { val: v, span }, 'this operand');
+    return asTensorValue(this.g, { val: v, span }, 'this operand');
   }
 
   private name(name: string, span: Span, scope: ReadonlyMap<string, Binding>): Val {

@@ -170,14 +170,14 @@ export interface TrainSetting {
 // Types and shapes
 // ---------------------------------------------------------------------------------------------
 
-export type DType = 'float' | 'int' | 'bool';
+export type ElementType = 'float' | 'int' | 'bool';
 
 /**
  * `float[N, D]`, `int[N]`, `float` (scalar), `[D, H]` (dtype omitted: float).
  * `shape` is empty for a scalar. `dtypeSpan` is absent when the dtype was omitted.
  */
 export interface TensorType {
-  readonly dtype: DType;
+  readonly dtype: ElementType;
   readonly dtypeSpan?: Span;
   readonly shape: readonly ShapeDim[];
   readonly span: Span;

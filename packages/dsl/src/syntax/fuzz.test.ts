@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { renderDiagnostic, renderDiagnostics } from '../diagnostics/render.js';
 import { parse } from './parse.js';
 
-const modelsDir = new URL('../../../../../shared/models/', import.meta.url);
+const modelsDir = new URL('../../../../models/', import.meta.url);
 const models = readdirSync(modelsDir)
   .filter((f) => f.endsWith('.model'))
   .map((f) => readFileSync(new URL(f, modelsDir), 'utf8'));
@@ -99,7 +99,7 @@ describe('parse on arbitrary input', () => {
     fc.assert(fc.property(tokenStream, checkParse), { numRuns: 300 });
   });
 
-  it('survives random edits of the shared models', () => {
+  it('survives random edits of the lecture models', () => {
     fc.assert(fc.property(editedModel, checkParse), { numRuns: 300 });
   });
 

@@ -4,8 +4,8 @@ import type { ModelDecl, Program, Stmt } from './ast.js';
 import { parse } from './parse.js';
 import { printExpr } from './print.js';
 
-/** The shared models live beside the repository: `<repo>/../shared/models/`. */
-const modelsDir = new URL('../../../../../shared/models/', import.meta.url);
+/** The lecture models the repository keeps: `<repo>/models/`. */
+const modelsDir = new URL('../../../../models/', import.meta.url);
 const modelFiles = readdirSync(modelsDir)
   .filter((f) => f.endsWith('.model'))
   .sort();
@@ -27,7 +27,7 @@ function stmts<K extends Stmt['kind']>(model: ModelDecl, kind: K): Extract<Stmt,
 
 const show = printExpr;
 
-describe('the shared models', () => {
+describe('the lecture models', () => {
   it('are all found', () => {
     expect(modelFiles.length).toBeGreaterThanOrEqual(7);
   });

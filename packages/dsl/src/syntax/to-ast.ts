@@ -71,7 +71,7 @@ const BINARY_OPS: Readonly<Record<string, A.BinaryOp>> = {
   '**': '^',
 };
 
-const DTYPES: readonly A.DType[] = ['float', 'int', 'bool'];
+const DTYPES: readonly A.ElementType[] = ['float', 'int', 'bool'];
 
 type StmtNode =
   | C.DimStmtCstNode

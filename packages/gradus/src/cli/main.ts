@@ -1,4 +1,3 @@
-#!/usr/bin/env node
 import { Command, CommanderError, Option } from 'commander';
 import { EVALUATORS } from './backend-eval.js';
 import { checkCommand } from './check.js';
@@ -200,6 +199,3 @@ export function runCli(argv: readonly string[], io: Io = processIo): number {
   }
   return code;
 }
-
-const isMain = process.argv[1] !== undefined && /cli[\\/]main\.(ts|js)$/.test(process.argv[1]);
-if (isMain) process.exitCode = runCli(process.argv.slice(2));

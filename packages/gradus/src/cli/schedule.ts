@@ -1,6 +1,6 @@
 import { dirname } from 'node:path';
+import { loadModel } from '@gradus/dsl';
 import { hostHyper, loadData, optimizerFromSpec } from '@gradus/optim';
-import { loadModel } from '../model-file.js';
 import { fmt, type Io, table } from './output.js';
 import { applySettingFlags, DEFAULT_OPTIMIZER, describeCall, type SettingFlags } from './run-config.js';
 

@@ -1,5 +1,5 @@
 import { GradusError } from '@gradus/autodiff';
-import { ModelErrors, UsageError } from '../model-file.js';
+import { ModelErrors, UsageError } from '@gradus/dsl';
 
 /** Where the CLI writes; tests substitute buffers. */
 export interface Io {

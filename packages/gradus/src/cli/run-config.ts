@@ -1,5 +1,4 @@
-import { type CallSpec, parseSettingFlag, type TrainConfig } from '../lower/index.js';
-import { ModelErrors, UsageError } from '../model-file.js';
+import { type CallSpec, ModelErrors, parseSettingFlag, type TrainConfig, UsageError } from '@gradus/dsl';
 
 /** Flags that override a model's `train { }` settings, shared by `train` and `schedule`. */
 export interface SettingFlags {

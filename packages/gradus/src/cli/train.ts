@@ -2,6 +2,7 @@ import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } fr
 import { dirname, join } from 'node:path';
 import type { Tensor } from '@gradus/autodiff';
 import { type Backend, cpu, gpu, gpuProblem } from '@gradus/backends';
+import { bindInputs, loadModel, UsageError } from '@gradus/dsl';
 import {
   CHECKPOINT_FILE,
   type Checkpoint,
@@ -24,8 +25,6 @@ import {
   twoCoordinates,
   writePlots,
 } from '@gradus/optim';
-import { bindInputs } from '../feeds.js';
-import { loadModel, UsageError } from '../model-file.js';
 import { fmt, type Io } from './output.js';
 import { applySettingFlags, DEFAULT_OPTIMIZER, describeCall } from './run-config.js';
 

@@ -1,5 +1,5 @@
 import { gradcheckGraph } from '@gradus/autodiff/testing';
-import { loadModel } from '../model-file.js';
+import { loadModel } from '@gradus/dsl';
 import { type Evaluator, evaluateOnCpu } from './backend-eval.js';
 import { fmt, type Io, table } from './output.js';
 import { type PointOptions, pointOf } from './point.js';

@@ -1,10 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { initVariables, type Tensor } from '@gradus/autodiff';
+import type { Lowered } from '@gradus/dsl';
+import { bindInputs, checkParams, randomInputs, sampleRows, UsageError } from '@gradus/dsl';
 import { loadData, parseJsonColumns } from '@gradus/optim';
-import { bindInputs, checkParams, randomInputs, sampleRows } from '../feeds.js';
-import type { Lowered } from '../lower/index.js';
-import { UsageError } from '../model-file.js';
 
 export interface PointOptions {
   readonly params?: string;

@@ -1,10 +1,9 @@
 import { dirname } from 'node:path';
 import { type Tensor, toNested } from '@gradus/autodiff';
 import { cpu, type Executable } from '@gradus/backends';
+import type { Lowered } from '@gradus/dsl';
+import { bindInputs, loadModel, UsageError } from '@gradus/dsl';
 import { type Columns, gatherRows, loadCheckpoint, loadData } from '@gradus/optim';
-import { bindInputs } from '../feeds.js';
-import type { Lowered } from '../lower/index.js';
-import { loadModel, UsageError } from '../model-file.js';
 import { fmt, type Io, table } from './output.js';
 import { applySettingFlags } from './run-config.js';
 

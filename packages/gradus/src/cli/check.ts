@@ -1,5 +1,4 @@
-import { renderDiagnostics, type SourceFile } from '../diagnostics/index.js';
-import { checkSource, readSource, UsageError } from '../model-file.js';
+import { checkSource, readSource, renderDiagnostics, type SourceFile, UsageError } from '@gradus/dsl';
 import type { Io } from './output.js';
 
 /** `gradus check FILE...`: 0 when every file is valid, 1 otherwise (all files are checked). */

@@ -1,9 +1,8 @@
 import { writeFileSync } from 'node:fs';
 import { formatGraph, type Graph, grad, optimize, serializeGraph, symbolicDims } from '@gradus/autodiff';
 import { cpu, gpuKernelSource } from '@gradus/backends';
-import { emitDot, emitTypeScript } from '../emit/index.js';
-import type { Lowered } from '../lower/index.js';
-import { loadModel, UsageError } from '../model-file.js';
+import type { Lowered } from '@gradus/dsl';
+import { emitDot, emitTypeScript, loadModel, UsageError } from '@gradus/dsl';
 import type { Io } from './output.js';
 
 export const EMIT_KINDS = ['ir', 'text', 'dot', 'ts', 'js', 'gpu'] as const;

@@ -1,0 +1,11 @@
+/**
+ * The public API of Gradus in one place: the builder API and autodiff, the backends, optimisers,
+ * schedules, data and the trainer, the `.model` language, and the CLI itself. The scoped packages
+ * (`@gradus/autodiff`, `@gradus/backends`, `@gradus/optim`, `@gradus/dsl`) stay available for
+ * programs that want only a part.
+ */
+export * from '@gradus/autodiff';
+export * from '@gradus/backends';
+export * from '@gradus/dsl';
+export * from '@gradus/optim';
+export { buildCli, runCli, VERSION } from './cli/main.js';
