@@ -1,4 +1,5 @@
 export * from './diagnostics/index.js';
+export * from './editor/index.js';
 export * from './emit/index.js';
 export * from './feeds.js';
 export * from './lower/index.js';

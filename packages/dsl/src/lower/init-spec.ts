@@ -2,14 +2,14 @@ import { type InitSpec, suggest } from '@gradus/autodiff';
 import type { Expr } from '../syntax/ast.js';
 import { fail } from './errors.js';
 
-interface InitEntry {
+export interface InitEntry {
   readonly params: readonly string[];
   readonly required: number;
   readonly make: (args: readonly number[]) => InitSpec;
 }
 
 /** Initialisers by the names users write; positional or named arguments in `params` order. */
-const INITIALISERS: Readonly<Record<string, InitEntry>> = {
+export const INITIALISERS: Readonly<Record<string, InitEntry>> = {
   zeros: { params: [], required: 0, make: () => ({ kind: 'zeros' }) },
   ones: { params: [], required: 0, make: () => ({ kind: 'ones' }) },
   constant: { params: ['value'], required: 1, make: ([value]) => ({ kind: 'constant', value }) },

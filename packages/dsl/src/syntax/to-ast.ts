@@ -71,7 +71,8 @@ const BINARY_OPS: Readonly<Record<string, A.BinaryOp>> = {
   '**': '^',
 };
 
-const DTYPES: readonly A.ElementType[] = ['float', 'int', 'bool'];
+/** The element types a declared type may name (`float[N, D]`); editors highlight them. */
+export const DTYPES: readonly A.ElementType[] = ['float', 'int', 'bool'];
 
 type StmtNode =
   | C.DimStmtCstNode
