@@ -130,3 +130,144 @@ describe('bindDims', () => {
     );
   });
 });
+
+describe('compound dims (N*T, N - 1, N/4)', () => {
+  it('infers -1 symbolically, as NumPy does with sizes', () => {
+    const g = graph();
+    const x = g.input('x', ['N', 'T', 3]);
+    const flat = x.reshape([-1, 3]);
+    expect(flat.shape).toEqual(['N*T', 3]);
+    const back = flat.reshape([-1, 'T', 3]);
+    expect(back.shape).toEqual(['N', 'T', 3]);
+    // N*T*3 and (N*T)*3 are one size, so these reshapes need no -1 to line up.
+    expect(x.reshape(['T*N', 3]).shape).toEqual(['N*T', 3]);
+    expect(x.reshape([-1]).shape).toEqual(['3*N*T']);
+    expect(x.reshape([-1, 2]).shape).toEqual(['3*N*T/2', 2]);
+  });
+
+  it('refuses more than one -1, other negative sizes, and sizes that cannot divide', () => {
+    const g = graph();
+    const W = g.input('W', [2, 3]);
+    const x = g.input('x', ['N', 3]);
+    const code = (f: () => unknown) => {
+      try {
+        f();
+      } catch (e) {
+        return [(e as GradusError).code, (e as GradusError).message];
+      }
+      return undefined;
+    };
+    expect(code(() => W.reshape([-2, -3]))).toEqual([
+      'E0305',
+      'E0305: Reshape: cannot reshape [2, 3] to [-2, -3]: a size must be ≥ 0 (only -1, "the size that fits", may be negative)',
+    ]);
+    expect(code(() => W.reshape([-1, -1]))?.[1]).toMatch(/at most one dim may be -1/);
+    expect(code(() => W.reshape([-1, 4]))?.[1]).toMatch(/6 elements do not divide into rows of 4/);
+    expect(code(() => x.reshape([-1, 'N + 1']))?.[1]).toMatch(
+      /its 3\*N elements are not a multiple of N \+ 1/,
+    );
+    // The op itself refuses negative sizes too (a graph from JSON or the raw builder).
+    expect(code(() => g.add('Reshape', [W.node], { shape: [-2, -3] }))?.[0]).toBe('E0305');
+  });
+
+  it('slices a symbolic axis by bounds that are dims, and pads back', () => {
+    const g = graph();
+    const x = g.input('x', ['N', 'T']);
+    const next = x.index(['all', { start: 1 }]);
+    const prev = x.index(['all', { end: -1 }]);
+    const last = x.index(['all', -1]);
+    expect([next.shape, prev.shape, last.shape]).toEqual([['N', 'T - 1'], ['N', 'T - 1'], ['N']]);
+    const padded = next.pad([0, 1], x.shape);
+    expect(padded.shape).toEqual(['N', 'T']);
+    g.output('d', next.sub(prev));
+    g.output('last', last);
+    g.output('padded', padded);
+    const feeds = {
+      x: [
+        [1, 2, 4],
+        [0, 5, 3],
+      ],
+    };
+    const { outputs } = run(g, { feeds });
+    expect(Array.from(outputs.d.data)).toEqual([1, 2, 5, -2]);
+    expect(Array.from(outputs.last.data)).toEqual([4, 3]);
+    expect(Array.from(outputs.padded.data)).toEqual([0, 2, 4, 0, 5, 3]);
+    const [dx] = grad(next.sub(prev).mul(next).sum(), [x]);
+    expect(dx.shape).toEqual(['N', 'T']);
+  });
+
+  it('binds compound input dims from the feeds, solving for the one unknown name', () => {
+    const g = graph();
+    const x = g.input('x', ['N*T', 2]);
+    const y = g.input('y', ['N']);
+    g.output('s', x.sum().add(y.sum()));
+    const feeds = { x: Array.from({ length: 6 }, () => [1, 1]), y: [1, 2] };
+    expect(run(g, { feeds }).outputs.s.data[0]).toBe(15);
+    try {
+      run(g, { feeds: { x: Array.from({ length: 5 }, () => [1, 1]), y: [1, 2] } });
+      expect.unreachable();
+    } catch (e) {
+      expect((e as GradusError).code).toBe('E0402');
+      expect((e as GradusError).message).toMatch(
+        /'x' has 5 along N\*T, which no whole, non-negative size T gives/,
+      );
+    }
+  });
+
+  it('reports a batch that is not divisible as declared, naming the dims, the values and the span', () => {
+    const g = graph();
+    const x = g.input('x', ['N', 6]);
+    const pieces = g.withSpan({ start: 40, end: 58 }, () => x.reshape([-1, 4]));
+    expect(pieces.shape).toEqual(['3*N/2', 4]);
+    g.output('m', pieces.max({ axis: 1 }).sum());
+    const ok = run(g, { feeds: { x: Array.from({ length: 2 }, () => [1, 2, 3, 4, 5, 6]) } });
+    expect(ok.outputs.m.data[0]).toBe(4 + 6 + 6);
+    for (const attempt of [
+      () => run(g, { feeds: { x: [[1, 2, 3, 4, 5, 6]] } }),
+      () => bindDims(g, { N: 3 }),
+    ]) {
+      try {
+        attempt();
+        expect.unreachable();
+      } catch (e) {
+        const d = (e as GradusError).diagnostics[0];
+        expect(d.code).toBe('E0263');
+        expect(d.message).toMatch(/with N = [13], the dim 3\*N\/2 is [14]\.5, not a size/);
+        expect(d.span).toEqual({ start: 40, end: 58 });
+        expect(d.hint).toBe('N must be a multiple of 2');
+      }
+    }
+  });
+
+  it('round-trips symbolic shapes through bindDims and keeps the results (N*T)', () => {
+    const g = graph();
+    const x = g.input('x', ['N', 'T', 2]);
+    const flat = x.reshape([-1, 2]);
+    g.output(
+      'y',
+      flat
+        .index([{ start: 1 }])
+        .reshape([-1])
+        .sum(),
+    );
+    const h = bindDims(g, { N: 2 });
+    expect(h.inputs.get('x')!.shape).toEqual([2, 'T', 2]);
+    expect(symbolicDims(h)).toEqual(['T']);
+    expect(validateGraph(h)).toEqual([]);
+    const feeds = {
+      x: [
+        [
+          [1, 2],
+          [3, 4],
+          [5, 6],
+        ],
+        [
+          [7, 8],
+          [9, 10],
+          [11, 12],
+        ],
+      ],
+    };
+    expect(run(h, { feeds })).toEqual(run(g, { feeds }));
+  });
+});

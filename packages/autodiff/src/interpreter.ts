@@ -1,11 +1,13 @@
+import { bindNode, concreteShapeOf } from './bind.js';
 import { diagnostic, GradusError } from './diagnostic.js';
 import { type DType, isFloat } from './dtype.js';
+import { bindFedShape, bindFedShapes } from './feed-dims.js';
 import { type Graph, STEP_INPUT } from './graph.js';
 import { type InitSpec, initialValue } from './init.js';
 import type { Node } from './node.js';
 import { topoSort } from './node.js';
 import { opDefs } from './ops/index.js';
-import { bindShape, type ConcreteShape, formatShape, isConcrete, type Shape, sizeOf } from './shape.js';
+import { bindShape, type ConcreteShape, isConcrete, type Shape, sizeOf } from './shape.js';
 import { isTensor, type Tensor, type TensorLike, toTensor } from './tensor.js';
 
 export interface InterpretOptions {
@@ -31,42 +33,17 @@ export function interpret(targets: readonly Node[], opts: InterpretOptions = {})
   const round = opts.precision === 'f32';
   const values = new Map<Node, Tensor>();
 
+  // Compound dims (`N*T`) that another leaf must bind first are checked once every leaf is bound.
+  const unsettled: [string, Shape, ConcreteShape][] = [];
   const bindLeaf = (node: Node, t: Tensor): Tensor => {
     const name = node.attrs.name as string;
-    if (t.shape.length !== node.shape.length) {
-      throw new GradusError(
-        diagnostic(
-          'E0401',
-          `'${name}' expects shape ${formatShape(node.shape)} but was given ${formatShape(t.shape)}`,
-        ),
-      );
-    }
-    node.shape.forEach((d, i) => {
-      const got = t.shape[i];
-      if (typeof d === 'string') {
-        if (dims[d] === undefined) dims[d] = got;
-        else if (dims[d] !== got) {
-          throw new GradusError(
-            diagnostic(
-              'E0402',
-              `'${name}' has ${got} along ${d}, but ${d} is already bound to ${dims[d]} by another input`,
-            ),
-          );
-        }
-      } else if (d !== got) {
-        throw new GradusError(
-          diagnostic(
-            'E0401',
-            `'${name}' expects shape ${formatShape(node.shape)} but was given ${formatShape(t.shape)}`,
-          ),
-        );
-      }
-    });
+    if (!bindFedShape(name, node.shape, t.shape, dims)) unsettled.push([name, node.shape, t.shape]);
     checkDtype(name, node.dtype, t);
     return round && isFloat(node.dtype) ? { ...t, data: t.data.map(Math.fround) } : t;
   };
 
   // Leaves first, so every symbolic dim is bound before any op runs.
+  const pendingInit: Node[] = [];
   for (const node of order) {
     if (node.op !== 'Input' && node.op !== 'Variable') continue;
     const name = node.attrs.name as string;
@@ -76,24 +53,34 @@ export function interpret(targets: readonly Node[], opts: InterpretOptions = {})
     } else if (name === STEP_INPUT) {
       values.set(node, { shape: [], dtype: 'i32', data: Float64Array.of(0) });
     } else if (node.op === 'Variable' && opts.initSeed !== undefined) {
-      const shape = concreteOrThrow(node.shape, dims, name);
-      const data = initialValue(node.attrs.init as InitSpec, shape, opts.initSeed, name);
-      // Rounded like a fed value, so an f32 run starts where an f32 backend starts.
-      values.set(node, {
-        shape,
-        dtype: node.dtype,
-        data: round && isFloat(node.dtype) ? data.map(Math.fround) : data,
-      });
+      pendingInit.push(node);
     } else {
       throw new GradusError(
         diagnostic('E0403', `no value given for ${node.op === 'Input' ? 'input' : 'variable'} '${name}'`),
       );
     }
   }
+  bindFedShapes(unsettled, dims);
+  for (const node of pendingInit) {
+    const name = node.attrs.name as string;
+    const shape = concreteShapeOf(node.shape, dims, name, node.span);
+    const data = initialValue(node.attrs.init as InitSpec, shape, opts.initSeed as number, name);
+    // Rounded like a fed value, so an f32 run starts where an f32 backend starts.
+    values.set(node, {
+      shape,
+      dtype: node.dtype,
+      data: round && isFloat(node.dtype) ? data.map(Math.fround) : data,
+    });
+  }
 
   for (const node of order) {
+    const b = bindNode(
+      node,
+      node.inputs.map((i) => (values.get(i) as Tensor).shape),
+      dims,
+    );
     if (values.has(node)) continue;
-    const shape = concreteOrThrow(node.shape, dims, node.op);
+    const shape = b.shape;
     const ins = node.inputs.map((i) => values.get(i) as Tensor);
     const def = opDefs[node.op] as unknown as {
       evaluate: (
@@ -102,7 +89,7 @@ export function interpret(targets: readonly Node[], opts: InterpretOptions = {})
         c: { out: { shape: ConcreteShape; dtype: DType }; dims: Record<string, number> },
       ) => Float64Array;
     };
-    let data = def.evaluate(ins, node.attrs, { out: { shape, dtype: node.dtype }, dims });
+    let data = def.evaluate(ins, b.attrs, { out: { shape, dtype: node.dtype }, dims });
     if (round && isFloat(node.dtype)) data = data.map(Math.fround);
     values.set(node, { shape, dtype: node.dtype, data });
   }
@@ -116,17 +103,6 @@ function fedShape(fed: TensorLike, declared: Shape, dims: Record<string, number>
   if (!flat || declared.length === 1) return undefined;
   const bound = bindShape(declared, dims);
   return isConcrete(bound) && (fed as ArrayLike<number>).length === sizeOf(bound) ? bound : undefined;
-}
-
-function concreteOrThrow(shape: Shape, dims: Readonly<Record<string, number>>, what: string): ConcreteShape {
-  const bound = bindShape(shape, dims);
-  if (!isConcrete(bound)) {
-    const missing = bound.filter((d) => typeof d === 'string');
-    throw new GradusError(
-      diagnostic('E0404', `${what}: dimension ${missing.join(', ')} is not bound by any input`),
-    );
-  }
-  return bound;
 }
 
 function checkDtype(name: string, dtype: DType, t: Tensor): void {
@@ -175,7 +151,7 @@ export function initVariables(
 ): Record<string, Tensor> {
   const out: Record<string, Tensor> = Object.create(null);
   for (const [name, node] of g.variables) {
-    const shape = concreteOrThrow(node.shape, dims, name);
+    const shape = concreteShapeOf(node.shape, dims, name, node.span);
     out[name] = {
       shape,
       dtype: node.dtype,

@@ -61,6 +61,11 @@ export interface OpDef<A extends Attrs = Attrs> {
   readonly elementwise?: boolean;
   /** Reads no inputs' values to produce its output shape-only (e.g. leaves). */
   readonly leaf?: boolean;
+  /**
+   * The attrs that hold dims (lists of numbers and symbolic dims, `null` meaning "to the end"):
+   * binding the symbolic dims substitutes them, so backends only ever see concrete sizes.
+   */
+  readonly dimAttrs?: readonly string[];
 }
 
 /** Identity function that fixes the attrs type of an op definition. */

@@ -212,6 +212,23 @@ describe('fromJSON errors', () => {
     expectError(json2, 'E0257', /recorded as f64\[N, 7\] but .* gives f64\[N, 8\]/);
   });
 
+  it('keeps compound dims (N*T, T - 1) exactly, and refuses a dim not in canonical form', () => {
+    const g = graph();
+    const x = g.input('x', ['N', 'T', 2]);
+    const y = x
+      .reshape([-1, 2])
+      .reshape([-1, 'T', 2])
+      .index(['all', { start: 1 }]);
+    g.output('y', y.sum({ axis: 1 }));
+    const back = roundTrip(g);
+    expect(back.nodes.map((n) => n.shape)).toEqual(g.nodes.map((n) => n.shape));
+    expect(JSON.stringify(toJSON(back))).toBe(JSON.stringify(toJSON(g)));
+    const json = toJSON(g) as GraphJSON;
+    const flat = json.nodes.findIndex((n) => n.op === 'Reshape');
+    json.nodes[flat] = { ...json.nodes[flat], shape: ['T*N', 2] };
+    expectError(json, 'E0254', /malformed shape/);
+  });
+
   it('rejects a graph that does not validate (an update of the wrong shape)', () => {
     const json = good();
     json.updates.W1 = json.updates.b2;

@@ -10,6 +10,7 @@
  * never a TypeError.
  */
 import { type Diagnostic, diagnostic, GradusError, type Span, suggest } from './diagnostic.js';
+import { isCanonicalDim } from './dim-expr.js';
 import { DTYPES, type DType, type FloatDType } from './dtype.js';
 import { Graph, type Mode, type OutputKind } from './graph.js';
 import type { Attrs, AttrValue, Node } from './node.js';
@@ -182,8 +183,11 @@ function isSpan(v: unknown): v is Span {
   return isRecord(v) && Number.isInteger(v.start) && Number.isInteger(v.end);
 }
 
+/** A recorded dim: a size, or a symbolic dim in canonical form (as `toJSON` writes them). */
 function isDim(d: unknown): d is Dim {
-  return (typeof d === 'number' && Number.isInteger(d) && d >= 0) || (typeof d === 'string' && d.length > 0);
+  return (
+    (typeof d === 'number' && Number.isInteger(d) && d >= 0) || (typeof d === 'string' && isCanonicalDim(d))
+  );
 }
 
 function roleMap(json: Record<string, unknown>, key: string): Record<string, unknown> {

@@ -1,7 +1,8 @@
 import { diagnostic, ShapeError } from './diagnostic.js';
+import { canonicalDim, type Dim, productOfDims, substituteDim } from './dim-expr.js';
 
-/** A dimension: a known size, or a named symbol (`'N'`) bound when data arrives. */
-export type Dim = number | string;
+export type { Dim } from './dim-expr.js';
+/** A shape: its dims, each a known size or a symbolic expression (see `dim-expr.ts`). */
 export type Shape = readonly Dim[];
 /** A shape with every dim known, as the interpreter and backends need. */
 export type ConcreteShape = readonly number[];
@@ -64,18 +65,33 @@ export function normalizeAxis(axis: number, rank: number, op: string): number {
   return a;
 }
 
-/** Multiplies dims symbolically: the numeric product and the sorted list of symbols. */
-export function symbolicSize(s: Shape): { n: number; syms: string[] } {
-  let n = 1;
-  const syms: string[] = [];
-  for (const d of s) {
-    if (typeof d === 'number') n *= d;
-    else syms.push(d);
-  }
-  return { n, syms: syms.sort() };
+/**
+ * A shape attr checked and in canonical form (`'T*N'` becomes `'N*T'`, `'N - N + 2'` becomes 2),
+ * so that equal shapes compare equal. A number must be a whole size ≥ 0 and a string an
+ * expression over names; otherwise a ShapeError with `code` (E0311 by default) naming `op`.
+ */
+export function checkedShape(op: string, shape: Shape, code = 'E0311'): Dim[] {
+  return shape.map((d) => {
+    const c = typeof d === 'number' || typeof d === 'string' ? canonicalDim(d) : undefined;
+    if (c === undefined || (typeof c === 'number' && (!Number.isInteger(c) || c < 0))) {
+      throw new ShapeError(
+        diagnostic(code, `${op}: bad dimension ${JSON.stringify(d)} in ${formatShape(shape)}`),
+      );
+    }
+    return c;
+  });
 }
 
-/** Substitutes bound symbols; unbound ones stay symbolic. */
+/** The number of elements of a shape, symbolically (`[N, T, 4]` has `4*N*T`). */
+export function shapeSize(s: Shape): Dim {
+  return productOfDims(s);
+}
+
+/**
+ * Substitutes bound symbols; dims whose names are all bound become numbers, the others keep
+ * their unbound names. A bound dim may come out fractional or negative (`N/2` with N = 3): the
+ * callers that need sizes check them (see `concreteShapeOf`).
+ */
 export function bindShape(s: Shape, dims: Readonly<Record<string, number>>): Dim[] {
-  return s.map((d) => (typeof d === 'string' && d in dims ? dims[d] : d));
+  return s.map((d) => substituteDim(d, dims));
 }

@@ -4,6 +4,7 @@
  * compiling. It reports problems as diagnostics (codes E0220–E0234) and never throws.
  */
 import { type Diagnostic, diagnostic, GradusError, suggest } from './diagnostic.js';
+import { isCanonicalDim } from './dim-expr.js';
 import { DTYPES } from './dtype.js';
 import type { Graph } from './graph.js';
 import type { Attrs, Node } from './node.js';
@@ -61,7 +62,9 @@ export function nonJsonAttr(v: unknown, path: string, depth = 0): string | undef
 }
 
 const isInt = (v: unknown) => Number.isInteger(v);
-const isDim = (v: unknown) => (isInt(v) && (v as number) >= 0) || (typeof v === 'string' && v.length > 0);
+/** A size, or a symbolic dim in canonical form (so equal shapes are equal, see `dim-expr.ts`). */
+const isDim = (v: unknown) =>
+  (isInt(v) && (v as number) >= 0) || (typeof v === 'string' && isCanonicalDim(v));
 const listOf = (ok: (e: unknown) => boolean) => (v: unknown) => Array.isArray(v) && v.every(ok);
 
 /**
@@ -82,9 +85,9 @@ const ATTR_TYPES: Readonly<Record<string, readonly [string, (v: unknown) => bool
   value: ['a list of numbers', listOf((e) => typeof e === 'number')],
   perm: ['a list of integers', listOf(isInt)],
   axes: ['a list of integers', listOf(isInt)],
-  starts: ['a list of integers', listOf(isInt)],
-  before: ['a list of integers', listOf(isInt)],
-  ends: ['a list of integers and nulls', listOf((e) => e === null || isInt(e))],
+  starts: ['a list of dims', listOf(isDim)],
+  before: ['a list of dims', listOf(isDim)],
+  ends: ['a list of dims and nulls', listOf((e) => e === null || isDim(e))],
   axis: ['an integer', isInt],
   depth: ['an integer', isInt],
   stream: ['an integer', isInt],

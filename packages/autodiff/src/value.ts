@@ -1,10 +1,11 @@
 import * as C from './composites.js';
 import { diagnostic, GradusError } from './diagnostic.js';
+import { addDims, divDims, productOfDims, subDims } from './dim-expr.js';
 import { type DType, type FloatDType, isFloat, promote } from './dtype.js';
 import type { Graph } from './graph.js';
 import type { Attrs, Node } from './node.js';
 import type { OpName } from './ops/index.js';
-import { type Dim, formatShape, normalizeAxis, type Shape } from './shape.js';
+import { type Dim, formatShape, normalizeAxis, type Shape, shapeSize } from './shape.js';
 
 /** Axis selection for reductions: one axis, several, or all (undefined). */
 export interface AxisOptions {
@@ -12,8 +13,11 @@ export interface AxisOptions {
   readonly keepdims?: boolean;
 }
 
-/** One index of `x.index(...)`: a position (drops the axis), a range, or the whole axis. */
-export type IndexSpec = number | { readonly start?: number; readonly end?: number } | 'all';
+/**
+ * One index of `x.index(...)`: a position (drops the axis), a range, or the whole axis.
+ * Positions and bounds may be symbolic dims (`'T - 1'`); negative numbers count from the end.
+ */
+export type IndexSpec = Dim | { readonly start?: Dim; readonly end?: Dim } | 'all';
 
 /**
  * A handle on a graph node with a fluent, typed API: `x.matMul(W).add(b).relu()`.
@@ -261,21 +265,33 @@ export class Value {
     return a.op('MatMul', [b], { transA: opts.transA ?? false, transB: opts.transB ?? false });
   }
 
-  /** New shape; one dim may be -1 (inferred when the others are known numbers). */
+  /**
+   * New shape; one dim may be -1, inferred from the others like NumPy does, symbolically too:
+   * `[N, T, D]` to `[-1, D]` is `[N*T, D]`. A quotient that is a whole number only for some
+   * sizes (`[N, 6]` to `[-1, 4]` is `[3*N/2, 4]`) is checked when N is bound.
+   */
   reshape(shape: readonly Dim[]): Value {
     const target = [...shape];
-    const hole = target.indexOf(-1);
-    if (hole >= 0) {
-      const known =
-        this.shape.every((d) => typeof d === 'number') &&
-        target.every((d, i) => i === hole || typeof d === 'number');
-      if (!known)
-        throw new GradusError(
-          diagnostic('E0305', `Reshape: -1 needs known sizes, got ${formatShape(this.shape)}`),
-        );
-      const total = (this.shape as number[]).reduce((p, d) => p * d, 1);
-      const rest = (target as number[]).reduce((p, d, i) => (i === hole ? p : p * d), 1);
-      target[hole] = rest === 0 ? 0 : total / rest;
+    const holes = target.flatMap((d, i) => (d === -1 ? [i] : []));
+    const bad = (why: string) =>
+      new GradusError(
+        diagnostic(
+          'E0305',
+          `Reshape: cannot reshape ${formatShape(this.shape)} to ${formatShape(shape)}: ${why}`,
+        ),
+      );
+    if (holes.length > 1) throw bad('at most one dim may be -1');
+    if (target.some((d) => typeof d === 'number' && d < 0 && d !== -1))
+      throw bad('a size must be ≥ 0 (only -1, "the size that fits", may be negative)');
+    if (holes.length === 1) {
+      const hole = holes[0];
+      const rest = productOfDims(target.filter((_, i) => i !== hole));
+      const total = shapeSize(this.shape);
+      const q = rest === 0 ? 0 : divDims(total, rest);
+      if (q === undefined) throw bad(`its ${total} elements are not a multiple of ${rest}`);
+      if (typeof q === 'number' && !Number.isInteger(q))
+        throw bad(`${total} elements do not divide into rows of ${rest}`);
+      target[hole] = q;
     }
     if (target.length === this.rank && target.every((d, i) => d === this.shape[i])) return this;
     return this.op('Reshape', [], { shape: target });
@@ -312,14 +328,14 @@ export class Value {
   }
 
   /** Raw slice: `starts` per axis, `ends` per axis (null: to the end). */
-  slice(starts: readonly number[], ends: readonly (number | null)[]): Value {
+  slice(starts: readonly Dim[], ends: readonly (Dim | null)[]): Value {
     const whole = starts.every((s, i) => s === 0 && (ends[i] === null || ends[i] === this.shape[i]));
     if (whole) return this;
     return this.op('Slice', [], { starts: [...starts], ends: [...ends] });
   }
 
   /** Embeds this tensor at offset `before` in zeros of `shape`. */
-  pad(before: readonly number[], shape: Shape): Value {
+  pad(before: readonly Dim[], shape: Shape): Value {
     if (before.every((b) => b === 0) && shape.every((d, i) => d === this.shape[i])) return this;
     return this.op('Pad', [], { before: [...before], shape: [...shape] });
   }
@@ -334,28 +350,31 @@ export class Value {
         ),
       );
     }
-    const starts: number[] = [];
-    const ends: (number | null)[] = [];
+    const starts: Dim[] = [];
+    const ends: (Dim | null)[] = [];
     const keep: Dim[] = [];
+    const negative = (x: Dim) => typeof x === 'number' && x < 0;
     this.shape.forEach((d, i) => {
       const s = specs[i] ?? 'all';
-      const size = typeof d === 'number' ? d : undefined;
-      const resolve = (k: number) => (k < 0 && size !== undefined ? k + size : k);
+      // Negative positions count from the end, also of a symbolic axis (`-1` on T is `T - 1`).
+      const resolve = (k: Dim) => (typeof k === 'number' && k < 0 ? addDims(d, k) : k);
       if (s === 'all') {
         starts.push(0);
         ends.push(null);
         keep.push(d);
-      } else if (typeof s === 'number') {
+      } else if (typeof s !== 'object') {
         const k = resolve(s);
-        if (k < 0 || (size !== undefined && k >= size)) {
+        const after = subDims(subDims(d, k), 1);
+        if (negative(k) || negative(after)) {
           throw new GradusError(diagnostic('E0314', `index ${s} is out of range for axis ${i} of size ${d}`));
         }
         starts.push(k);
-        ends.push(k + 1);
+        ends.push(addDims(k, 1));
       } else {
         const start = resolve(s.start ?? 0);
         const end = s.end === undefined ? null : resolve(s.end);
-        if (start < 0 || (end !== null && (end < start || (size !== undefined && end > size)))) {
+        const len = subDims(end ?? d, start);
+        if (negative(start) || negative(len) || (end !== null && negative(subDims(d, end)))) {
           throw new GradusError(
             diagnostic(
               'E0314',
@@ -365,7 +384,7 @@ export class Value {
         }
         starts.push(start);
         ends.push(end);
-        keep.push(end === null ? (size === undefined ? d : size - start) : end - start);
+        keep.push(len);
       }
     });
     return this.slice(starts, ends).reshape(keep);

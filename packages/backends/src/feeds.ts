@@ -4,18 +4,22 @@
  * E0405 non-integer data for an int or bool input).
  */
 import {
+  bindFedShape,
+  bindFedShapes,
+  bindShape,
   type ConcreteShape,
   type DType,
   diagnostic,
   flattenNested,
-  formatShape,
   GradusError,
+  isConcrete,
   isTensor,
   type NestedArray,
   type Node,
   type Shape,
   STEP_INPUT,
   shapeOfNested,
+  sizeOf,
   type TensorLike,
 } from '@gradus/autodiff';
 
@@ -49,39 +53,28 @@ export function readFeed(name: string, x: TensorLike): FedData {
 }
 
 /**
- * Binds the symbolic dims of `declared` from a fed value (mutating `dims`), mirroring the
- * interpreter: a flat array takes the declared shape once its symbols are known.
+ * Binds the symbolic dims of `declared` from a fed value (mutating `dims`) with the interpreter's
+ * rules (`bindFedShape`): a flat array takes the declared shape once its symbols are known.
+ * Returns the fed shape; `unsettled` collects the feeds whose compound dims (`N*T`) wait for
+ * another feed to bind one of their names.
  */
 export function bindFeed(
   name: string,
   declared: Shape,
   fed: FedData,
   dims: Record<string, number>,
+  unsettled?: [string, Shape, ConcreteShape][],
 ): ConcreteShape {
   let shape = fed.shape;
   if (shape === undefined) {
     const n = fed.data.length;
     if (declared.length === 1) shape = [n];
     else {
-      const bound = declared.map((d) => (typeof d === 'string' ? dims[d] : d));
-      shape = bound.every((d) => d !== undefined) && bound.reduce((p, d) => p * d, 1) === n ? bound : [n];
+      const bound = bindShape(declared, dims);
+      shape = isConcrete(bound) && sizeOf(bound) === n ? bound : [n];
     }
   }
-  const wrong = () =>
-    bad('E0401', `'${name}' expects shape ${formatShape(declared)} but was given ${formatShape(shape)}`);
-  if (shape.length !== declared.length) throw wrong();
-  declared.forEach((d, i) => {
-    const got = (shape as readonly number[])[i];
-    if (typeof d === 'string') {
-      if (dims[d] === undefined) dims[d] = got;
-      else if (dims[d] !== got) {
-        throw bad(
-          'E0402',
-          `'${name}' has ${got} along ${d}, but ${d} is already bound to ${dims[d]} by another input`,
-        );
-      }
-    } else if (d !== got) throw wrong();
-  });
+  if (!bindFedShape(name, declared, shape, dims)) unsettled?.push([name, declared, shape]);
   return shape;
 }
 
@@ -134,6 +127,7 @@ export function bindFeeds(
     throw bad('E0403', 'run() needs an object of feeds, by input name');
   }
   const dims: Record<string, number> = symbolic ? {} : NO_DIMS;
+  const unsettled: [string, Shape, ConcreteShape][] = [];
   fed.length = 0;
   for (const leaf of leaves) {
     const name = leafName(leaf);
@@ -148,8 +142,9 @@ export function bindFeeds(
       throw bad('E0403', `no value given for input '${name}'`);
     }
     const f = readFeed(name, value);
-    bindFeed(name, leaf.shape, f, dims);
+    bindFeed(name, leaf.shape, f, dims, unsettled);
     fed.push([leaf, f.data]);
   }
+  if (unsettled.length > 0) bindFedShapes(unsettled, dims);
   return dims;
 }

@@ -2,6 +2,7 @@ import {
   diagnostic,
   GradusError,
   type Graph,
+  hasSymbolicAttrs,
   type Node,
   suggest,
   type Tensor,
@@ -43,7 +44,7 @@ export function programOf(g: Graph, outputs?: readonly string[]): Program {
     order,
     leaves: order.filter((n) => n.op === 'Input' || n.op === 'Variable'),
     variables: [...g.variables.keys()],
-    symbolic: order.some((n) => n.shape.some((d) => typeof d === 'string')),
+    symbolic: order.some((n) => n.shape.some((d) => typeof d === 'string') || hasSymbolicAttrs(n)),
   };
 }
 

@@ -1,31 +1,23 @@
-/** Shape arithmetic both backends use. */
-import {
-  type AttrsOf,
-  bindShape,
-  type Dim,
-  diagnostic,
-  GradusError,
-  type Node,
-  type OpName,
-} from '@gradus/autodiff';
+/**
+ * Shape arithmetic every backend uses. Backends never do symbolic algebra: a specialisation binds
+ * every node once with autodiff's shared binder (`bindNodes`) and reads plain sizes from it.
+ */
+import { type AttrsOf, concreteShapeOf, type Dim, type Node, type OpName } from '@gradus/autodiff';
 
 /** A node whose op is known, with that op's attrs typed. */
 export type TypedNode<K extends OpName> = Node & { readonly op: K; readonly attrs: AttrsOf<K> };
 
-/** A shape with its symbolic dims bound by `dims`, or E0404 naming `what` and the unbound dims. */
+/**
+ * A shape with its symbolic dims bound by `dims`: E0404 naming `what` and the unbound dims, or
+ * E0263 when a dim is not a size under this binding (`N/4` with N = 30).
+ */
 export function concreteShape(
   shape: readonly Dim[],
   dims: Readonly<Record<string, number>>,
   what: string,
+  span?: Node['span'],
 ): number[] {
-  const bound = bindShape(shape, dims);
-  const missing = bound.filter((d) => typeof d === 'string');
-  if (missing.length > 0) {
-    throw new GradusError(
-      diagnostic('E0404', `${what}: dimension ${missing.join(', ')} is not bound by any input`),
-    );
-  }
-  return bound as number[];
+  return concreteShapeOf(shape, dims, what, span);
 }
 
 /** The number of elements of a concrete shape. */

@@ -2,7 +2,7 @@
  * The specialisations of an executable, one per binding of its symbolic dims, compiled on first
  * use and cached by that binding; `last` is the one the latest run used.
  */
-import type { Node } from '@gradus/autodiff';
+import type { Dim, Node } from '@gradus/autodiff';
 import { concreteShape, sizeOf } from './shapes.js';
 
 export class Specialisations<S> {
@@ -43,5 +43,5 @@ export class Specialisations<S> {
 
 /** The value of a `Size` node under a binding of the symbolic dims. */
 export function sizeValue(n: Node, dims: Readonly<Record<string, number>>): number {
-  return sizeOf(concreteShape(n.attrs.dims as (number | string)[], dims, 'Size'));
+  return sizeOf(concreteShape(n.attrs.dims as Dim[], dims, 'Size', n.span));
 }

@@ -1,7 +1,7 @@
 import type { DType } from '../dtype.js';
 import type { AttrValue } from '../node.js';
 import { defineOp, shapeError } from '../op.js';
-import { type Dim, formatShape, symbolicSize } from '../shape.js';
+import { checkedShape, type Dim, formatShape, shapeSize } from '../shape.js';
 
 export interface LeafAttrs {
   readonly [k: string]: AttrValue;
@@ -11,14 +11,10 @@ export interface LeafAttrs {
 }
 
 function fromAttrs(op: string) {
-  return (_: unknown, a: { readonly shape: readonly Dim[]; readonly dtype: DType }) => {
-    for (const d of a.shape) {
-      if (typeof d === 'number' ? !Number.isInteger(d) || d < 0 : d.length === 0) {
-        throw shapeError('E0311', op, `bad dimension ${JSON.stringify(d)} in ${formatShape(a.shape)}`);
-      }
-    }
-    return { shape: a.shape, dtype: a.dtype };
-  };
+  return (_: unknown, a: { readonly shape: readonly Dim[]; readonly dtype: DType }) => ({
+    shape: checkedShape(op, a.shape),
+    dtype: a.dtype,
+  });
 }
 
 /** Leaves take their values from outside (feeds, persistent buffers); the interpreter supplies them. */
@@ -34,6 +30,7 @@ export const Input = defineOp<LeafAttrs>({
   arity: 0,
   doc: 'a named run-time input',
   leaf: true,
+  dimAttrs: ['shape'],
   infer: fromAttrs('Input'),
   evaluate: suppliedByCaller('Input'),
 });
@@ -44,6 +41,7 @@ export const Variable = defineOp<LeafAttrs & { readonly kind: 'param' | 'state';
   arity: 0,
   doc: 'a named persistent tensor (param or state)',
   leaf: true,
+  dimAttrs: ['shape'],
   infer: fromAttrs('Variable'),
   evaluate: suppliedByCaller('Variable'),
 });
@@ -57,12 +55,13 @@ export const Const = defineOp<{
   arity: 0,
   doc: 'a literal tensor',
   leaf: true,
+  dimAttrs: ['shape'],
   infer: (_, { value, shape, dtype }) => {
-    const { n, syms } = symbolicSize(shape);
-    if (syms.length > 0 || n !== value.length) {
+    const s = checkedShape('Const', shape);
+    if (shapeSize(s) !== value.length) {
       throw shapeError('E0312', 'Const', `${value.length} values do not fill shape ${formatShape(shape)}`);
     }
-    return { shape, dtype };
+    return { shape: s, dtype };
   },
   evaluate: (_, { value }) => Float64Array.from(value),
 });
@@ -73,14 +72,11 @@ export const Size = defineOp<{ readonly dims: readonly Dim[]; readonly dtype: DT
   arity: 0,
   doc: 'product of dims, known when data arrives',
   leaf: true,
-  infer: (_, { dtype }) => ({ shape: [], dtype }),
-  evaluate: (_, { dims }, ctx) => {
-    let n = 1;
-    for (const d of dims) {
-      const v = typeof d === 'number' ? d : ctx.dims[d];
-      if (v === undefined) throw new Error(`internal: dim ${d} is unbound`);
-      n *= v;
-    }
-    return Float64Array.of(n);
+  dimAttrs: ['dims'],
+  infer: (_, { dims, dtype }) => {
+    checkedShape('Size', dims);
+    return { shape: [], dtype };
   },
+  // The interpreter hands every op its attrs bound, so the dims are sizes here.
+  evaluate: (_, { dims }) => Float64Array.of((dims as number[]).reduce((p, d) => p * d, 1)),
 });

@@ -2,7 +2,7 @@ import type { DType } from '../dtype.js';
 import { isFloat } from '../dtype.js';
 import { defineOp, shapeError } from '../op.js';
 import { normalAt, uniformAt } from '../random.js';
-import { type Dim, formatShape, sizeOf } from '../shape.js';
+import { checkedShape, type Dim, formatShape, sizeOf } from '../shape.js';
 
 export interface RandomAttrs {
   readonly [k: string]: number | string | readonly Dim[];
@@ -27,7 +27,7 @@ function randomOp(name: 'RandomUniform' | 'RandomNormal', draw: typeof uniformAt
         );
       }
       if (!isFloat(dtype)) throw shapeError('E0302', name, `samples must be float, not ${dtype}`);
-      return { shape, dtype };
+      return { shape: checkedShape(name, shape), dtype };
     },
     evaluate: ([counter], { seed, stream }, { out }) => {
       const n = sizeOf(out.shape);
@@ -37,6 +37,7 @@ function randomOp(name: 'RandomUniform' | 'RandomNormal', draw: typeof uniformAt
       return res;
     },
     vjp: () => [null],
+    dimAttrs: ['shape'],
   });
 }
 

@@ -1,12 +1,14 @@
+import { addDims, subDims } from '../dim-expr.js';
 import { defineOp, shapeError } from '../op.js';
 import {
   broadcastShapes,
+  checkedShape,
   type Dim,
   formatShape,
   type Shape,
+  shapeSize,
   sizeOf,
   stridesOf,
-  symbolicSize,
 } from '../shape.js';
 import { broadcastIndex, forEachCoord, permute } from './kernels.js';
 
@@ -14,17 +16,19 @@ export const Reshape = defineOp<{ readonly shape: readonly Dim[] }>({
   name: 'Reshape',
   arity: 1,
   doc: 'same elements, new shape (row-major)',
+  dimAttrs: ['shape'],
   infer: ([x], { shape }) => {
-    const a = symbolicSize(x.shape);
-    const b = symbolicSize(shape);
-    if (a.n !== b.n || a.syms.join() !== b.syms.join()) {
+    const target = checkedShape('Reshape', shape, 'E0305');
+    const a = shapeSize(x.shape);
+    const b = shapeSize(target);
+    if (a !== b) {
       throw shapeError(
         'E0305',
         'Reshape',
-        `cannot reshape ${formatShape(x.shape)} to ${formatShape(shape)}: sizes differ`,
+        `cannot reshape ${formatShape(x.shape)} to ${formatShape(target)}: sizes differ (${a} and ${b})`,
       );
     }
-    return { shape, dtype: x.dtype };
+    return { shape: target, dtype: x.dtype };
   },
   evaluate: ([x]) => Float64Array.from(x.data),
   vjp: ({ cot, inputs: [x] }) => [() => cot.reshape(x.shape)],
@@ -58,7 +62,9 @@ export const BroadcastTo = defineOp<{ readonly shape: readonly Dim[] }>({
   name: 'BroadcastTo',
   arity: 1,
   doc: 'repeat along axes of size 1 (and new leading axes) to reach a shape',
-  infer: ([x], { shape }) => {
+  dimAttrs: ['shape'],
+  infer: ([x], attrs) => {
+    const shape = checkedShape('BroadcastTo', attrs.shape);
     const b = broadcastShapes(x.shape, shape);
     if (!b || b.length !== shape.length || b.some((d, i) => d !== shape[i])) {
       throw shapeError(
@@ -77,28 +83,27 @@ export const BroadcastTo = defineOp<{ readonly shape: readonly Dim[] }>({
 });
 
 export interface SliceAttrs {
-  readonly [k: string]: readonly number[] | readonly (number | null)[];
-  /** Start index per axis (non-negative). */
-  readonly starts: readonly number[];
-  /** End index per axis (exclusive), or null for "to the end" (keeps a symbolic dim symbolic). */
-  readonly ends: readonly (number | null)[];
+  readonly [k: string]: readonly Dim[] | readonly (Dim | null)[];
+  /** Start index per axis (non-negative; symbolic starts such as `T - 1` are bound at run time). */
+  readonly starts: readonly Dim[];
+  /** End index per axis (exclusive), or null for "to the end". */
+  readonly ends: readonly (Dim | null)[];
 }
 
-function sliceDim(op: string, d: Dim, start: number, end: number | null, axis: number): Dim {
-  if (end === null) {
-    if (typeof d === 'number') {
-      if (start > d)
-        throw shapeError('E0307', op, `start ${start} is past the end of axis ${axis} (size ${d})`);
-      return d - start;
-    }
-    if (start !== 0)
-      throw shapeError('E0307', op, `cannot slice symbolic axis ${axis} (${d}) from ${start} to its end`);
-    return d;
+/** The length of `start:end` on an axis of size `d`; what is symbolic is checked once it is bound. */
+function sliceDim(op: string, d: Dim, start: Dim, end: Dim | null, axis: number): Dim {
+  const stop = end ?? d;
+  const len = subDims(stop, start);
+  const past = subDims(d, stop);
+  const bad =
+    (typeof start === 'number' && start < 0) ||
+    (typeof len === 'number' && len < 0) ||
+    (typeof past === 'number' && past < 0);
+  if (bad) {
+    const what = end === null ? `start ${start} is past the end of` : `range ${start}:${end} is outside`;
+    throw shapeError('E0307', op, `${what} axis ${axis} of size ${d}`);
   }
-  if (start < 0 || end < start || (typeof d === 'number' && end > d)) {
-    throw shapeError('E0307', op, `range ${start}:${end} is outside axis ${axis} of size ${d}`);
-  }
-  return end - start;
+  return len;
 }
 
 /** A contiguous box of a tensor: `x[0:10, :]`. Indexing (`x[0]`) is a slice plus a reshape. */
@@ -106,6 +111,7 @@ export const Slice = defineOp<SliceAttrs>({
   name: 'Slice',
   arity: 1,
   doc: 'take index ranges along each axis',
+  dimAttrs: ['starts', 'ends'],
   infer: ([x], { starts, ends }) => {
     if (starts.length !== x.shape.length || ends.length !== x.shape.length) {
       throw shapeError('E0307', 'Slice', `needs one range per axis of ${formatShape(x.shape)}`);
@@ -117,7 +123,7 @@ export const Slice = defineOp<SliceAttrs>({
     const res = new Float64Array(sizeOf(out.shape));
     forEachCoord(out.shape, (c, i) => {
       let j = 0;
-      for (let d = 0; d < c.length; d++) j += (c[d] + starts[d]) * st[d];
+      for (let d = 0; d < c.length; d++) j += (c[d] + (starts[d] as number)) * st[d];
       res[i] = x.data[j];
     });
     return res;
@@ -126,21 +132,21 @@ export const Slice = defineOp<SliceAttrs>({
 });
 
 /** Zero padding: places the input at offset `before` inside a zero tensor of `shape` (the VJP of Slice). */
-export const Pad = defineOp<{ readonly before: readonly number[]; readonly shape: readonly Dim[] }>({
+export const Pad = defineOp<{ readonly before: readonly Dim[]; readonly shape: readonly Dim[] }>({
   name: 'Pad',
   arity: 1,
   doc: 'embed in zeros at an offset',
-  infer: ([x], { before, shape }) => {
+  dimAttrs: ['before', 'shape'],
+  infer: ([x], attrs) => {
+    const { before } = attrs;
+    const shape = checkedShape('Pad', attrs.shape);
     const bad = x.shape.length !== shape.length || before.length !== shape.length;
     if (bad) throw shapeError('E0307', 'Pad', `cannot pad ${formatShape(x.shape)} to ${formatShape(shape)}`);
     shape.forEach((d, i) => {
-      const inner = x.shape[i];
-      const fits =
-        typeof d === 'number' && typeof inner === 'number'
-          ? before[i] + inner <= d
-          : before[i] === 0 && d === inner;
-      const symbolicInside = typeof d === 'string' && typeof inner === 'number';
-      if (!fits && !symbolicInside) {
+      // What is left after the input; symbolic room is checked once the dims are bound.
+      const room = subDims(subDims(d, before[i]), x.shape[i]);
+      const b = before[i];
+      if ((typeof room === 'number' && room < 0) || (typeof b === 'number' && b < 0)) {
         throw shapeError(
           'E0307',
           'Pad',
@@ -155,7 +161,7 @@ export const Pad = defineOp<{ readonly before: readonly number[]; readonly shape
     const res = new Float64Array(sizeOf(out.shape));
     forEachCoord(x.shape, (c, i) => {
       let j = 0;
-      for (let d = 0; d < c.length; d++) j += (c[d] + before[d]) * st[d];
+      for (let d = 0; d < c.length; d++) j += (c[d] + (before[d] as number)) * st[d];
       res[j] = x.data[i];
     });
     return res;
@@ -164,7 +170,7 @@ export const Pad = defineOp<{ readonly before: readonly number[]; readonly shape
     () =>
       cot.slice(
         before,
-        x.shape.map((d, i) => (typeof d === 'number' ? before[i] + d : null)),
+        x.shape.map((d, i) => addDims(before[i], d)),
       ),
   ],
 });
@@ -178,7 +184,7 @@ export const Concat = defineOp<{ readonly axis: number }>({
     if (axis < 0 || axis >= first.shape.length) {
       throw shapeError('E0310', 'Concat', `axis ${axis} is out of range for rank ${first.shape.length}`);
     }
-    let total = 0;
+    let total: Dim = 0;
     for (const a of args) {
       const same =
         a.shape.length === first.shape.length && a.shape.every((d, i) => i === axis || d === first.shape[i]);
@@ -189,10 +195,7 @@ export const Concat = defineOp<{ readonly axis: number }>({
           `shapes ${args.map((t) => t.dtype + formatShape(t.shape)).join(', ')} differ outside axis ${axis}`,
         );
       }
-      const d = a.shape[axis];
-      if (typeof d !== 'number')
-        throw shapeError('E0308', 'Concat', `cannot concatenate along symbolic axis ${d}`);
-      total += d;
+      total = addDims(total, a.shape[axis]);
     }
     const shape: Shape = first.shape.map((d, i) => (i === axis ? total : d));
     return { shape, dtype: first.dtype };
@@ -212,15 +215,15 @@ export const Concat = defineOp<{ readonly axis: number }>({
     return res;
   },
   vjp: ({ cot, inputs, attrs: { axis } }) => {
-    let offset = 0;
+    let offset: Dim = 0;
     return inputs.map((x) => {
       const start = offset;
-      const len = x.shape[axis] as number;
-      offset += len;
+      const end = addDims(offset, x.shape[axis]);
+      offset = end;
       return () =>
         cot.slice(
           x.shape.map((_, i) => (i === axis ? start : 0)),
-          x.shape.map((_, i) => (i === axis ? start + len : null)),
+          x.shape.map((_, i) => (i === axis ? end : null)),
         );
     });
   },

@@ -3,6 +3,7 @@
  * reference interpreter (the op's own `evaluate`, in f64), so folding changes no value. Outputs
  * larger than `MAX_FOLD_ELEMENTS` stay as ops, so a folded graph never holds huge literals.
  */
+import { hasSymbolicAttrs } from '../bind.js';
 import { interpret } from '../interpreter.js';
 import { opDefs } from '../ops/index.js';
 import { isConcrete, sizeOf } from '../shape.js';
@@ -26,7 +27,8 @@ const NEVER_FOLD = new Set(['RandomUniform', 'RandomNormal', 'BroadcastTo']);
 export const foldConstants: Rule = (node, ctx) => {
   if (node.inputs.length === 0 || opDefs[node.op].leaf || NEVER_FOLD.has(node.op)) return undefined;
   if (!node.inputs.every((i) => isConstant(i) && isConcrete(i.shape))) return undefined;
-  if (!isConcrete(node.shape) || sizeOf(node.shape) > MAX_FOLD_ELEMENTS) return undefined;
+  if (!isConcrete(node.shape) || hasSymbolicAttrs(node) || sizeOf(node.shape) > MAX_FOLD_ELEMENTS)
+    return undefined;
   const [t] = interpret([node]);
   return ctx.constant(Array.from(t.data), node.shape, node.dtype);
 };

@@ -8,6 +8,7 @@
  */
 import fc from 'fast-check';
 import { GradusError } from '../diagnostic.js';
+import { productOfDims } from '../dim-expr.js';
 import type { DType } from '../dtype.js';
 import { type Graph, graph } from '../graph.js';
 import type { Attrs, Node } from '../node.js';
@@ -258,6 +259,19 @@ class Builder {
             ? this.push(this.add('Gather', [x, lbl], { axis: r - 1 }), a.bound)
             : undefined
           : this.push(this.add('OneHot', [lbl], { depth: 3, axis: (p >> 1) % 2, dtype: 'f64' }), 1);
+      },
+      () => {
+        // Compound dims: a symbolic flatten (3*N) and back, a slice of a symbolic axis (N - 1),
+        // and the pad of that slice back to N.
+        const ax = x.shape.findIndex((d) => typeof d === 'string');
+        if (ax < 0) return undefined;
+        const flat = this.add('Reshape', [x], { shape: [productOfDims(x.shape)] });
+        if (p % 3 === 0) return this.push(flat, a.bound);
+        const back = this.add('Reshape', [flat], { shape: [...x.shape] });
+        const starts = x.shape.map((_, k) => (k === ax ? 1 : 0));
+        const sl = this.add('Slice', [back], { starts, ends: x.shape.map(() => null) });
+        if (p % 3 === 1) return this.push(sl, a.bound);
+        return this.push(this.add('Pad', [sl], { before: starts, shape: [...x.shape] }), a.bound);
       },
       () => {
         const size = this.add('Size', [], { dims: (p & 1) === 0 ? ['N'] : [3, 'N'], dtype: 'f64' });

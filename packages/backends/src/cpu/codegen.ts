@@ -4,9 +4,9 @@
  * (the counter-based generator). Shapes, strides and sizes are constants in the code; names from
  * the model never appear in it (buffers are referred to by index).
  */
-import { type ConcreteShape, type Dim, isFloat, type Node } from '@gradus/autodiff';
+import { bindNodes, type ConcreteShape, isFloat, type Node } from '@gradus/autodiff';
 import { exprOf, exprTable } from '../expr-table.js';
-import { concreteShape, sizeOf } from '../shapes.js';
+import { sizeOf } from '../shapes.js';
 import { broadcastStrides, contiguousStrides, num } from './emit.js';
 import { type ElemSource, type Kernel, type KernelContext, kernels } from './kernels.js';
 import { type BufferSpec, planBuffers } from './plan.js';
@@ -47,13 +47,10 @@ export function generate(
   opts: CodegenOptions,
 ): Module {
   const precision = opts.precision;
-  const shapes = new Map<Node, number[]>();
-  for (const n of order)
-    shapes.set(
-      n,
-      concreteShape(n.shape, dims, n.op === 'Input' || n.op === 'Variable' ? String(n.attrs.name) : n.op),
-    );
-  const shapeOf = (n: Node) => shapes.get(n) as number[];
+  // The shared binder: every shape and dim attr a size, every node's shape rule checked again.
+  const bound = bindNodes(order, dims);
+  const shapeOf = bound.shape;
+  const dimsOf = bound.dims;
   const results = new Set<Node>([...targets, ...updates.map(([, v]) => v)]);
   const sched = schedule(order, results, shapeOf, opts.fuse ?? true);
   const plan = planBuffers(sched, results, (n) => sizeOf(shapeOf(n)), precision, opts.pool ?? true);
@@ -69,7 +66,7 @@ export function generate(
       return num(precision === 'f32' && isFloat(n.dtype) ? Math.fround(v) : v);
     }
     if (n.op === 'Size') {
-      const v = sizeOf(concreteShape(n.attrs.dims as Dim[], dims, 'Size'));
+      const v = sizeOf(dimsOf(n, 'dims'));
       return num(precision === 'f32' && isFloat(n.dtype) ? Math.fround(v) : v);
     }
     return undefined;
@@ -130,6 +127,7 @@ export function generate(
     const ctx: KernelContext = {
       precision,
       shape: shapeOf,
+      dims: dimsOf,
       buf: bufName,
       out: bufName(step),
       source: (i) => {

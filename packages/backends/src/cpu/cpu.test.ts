@@ -175,6 +175,26 @@ describe('cpu backend', () => {
   });
 });
 
+describe('symbolic shapes under a binding', () => {
+  it('refuses a batch that is not divisible as declared, at the reshape that needs it', () => {
+    const g = graph();
+    const x = g.input('x', ['N', 6]);
+    const pieces = g.withSpan({ start: 10, end: 30 }, () => x.reshape([-1, 4]));
+    g.output('m', pieces.max({ axis: 1 }).sum());
+    const ex = cpu.compile(g);
+    expect(ex.run({ x: data([4, 6], 1) }).m.shape).toEqual([]);
+    let err: GradusError | undefined;
+    try {
+      ex.run({ x: data([3, 6], 1) });
+    } catch (e) {
+      err = e as GradusError;
+    }
+    expect(err?.code).toBe('E0263');
+    expect(err?.diagnostics[0].message).toMatch(/with N = 3, the dim 3\*N\/2 is 4.5, not a size/);
+    expect(err?.diagnostics[0].span).toEqual({ start: 10, end: 30 });
+  });
+});
+
 describe('hostile names never reach generated code', () => {
   const hostile = [
     `');process.exit(1);//`,

@@ -23,6 +23,8 @@ export interface KernelContext {
   readonly precision: 'f32' | 'f64';
   /** Concrete shape of a node under this specialisation. */
   shape(n: Node): readonly number[];
+  /** A dim attr of a node (Slice `starts`, Pad `before`) bound to sizes under this specialisation. */
+  dims(n: Node, attr: string): readonly number[];
   /** Identifier of a node's buffer (`b7`). */
   buf(n: Node): string;
   /** This node's output buffer. */
@@ -207,13 +209,13 @@ export const kernels = {
   },
   Slice: (n, c) => {
     const st = contiguousStrides(c.shape(n.inputs[0]));
-    const offset = n.attrs.starts.reduce((o, s, i) => o + s * st[i], 0);
+    const offset = c.dims(n, 'starts').reduce((o, s, i) => o + s * st[i], 0);
     return copyWithStrides(n, c, st, offset);
   },
   Pad: (n, c) => {
     const xs = c.shape(n.inputs[0]);
     const st = contiguousStrides(c.shape(n));
-    const offset = n.attrs.before.reduce((o, s, i) => o + s * st[i], 0);
+    const offset = c.dims(n, 'before').reduce((o, s, i) => o + s * st[i], 0);
     const x = c.buf(n.inputs[0]);
     return `  ${c.out}.fill(0);\n${loopNest({
       shape: xs,

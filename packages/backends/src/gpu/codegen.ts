@@ -6,12 +6,12 @@
  * and a reduction absorbs the group feeding it. The kernel table is typed against `OpName`.
  * Kernel sources contain only generated identifiers and numbers (never names from the model).
  */
-import { type Dim, diagnostic, GradusError, type Node, type OpName } from '@gradus/autodiff';
+import { bindNodes, diagnostic, GradusError, type Node, type OpName } from '@gradus/autodiff';
 import { broadcastStrides, contiguousStrides } from '../cpu/emit.js';
 import { readsOf } from '../cpu/plan.js';
 import { schedule } from '../cpu/schedule.js';
 import { elementwiseRows, exprOf } from '../expr-table.js';
-import { around, concreteShape, matmulShapes, sizeOf, type TypedNode } from '../shapes.js';
+import { around, matmulShapes, sizeOf, type TypedNode } from '../shapes.js';
 import { flt, gpuExprTable } from './expr.js';
 
 /** Float indices are exact below 2²⁴, which bounds every tensor's element count. */
@@ -47,6 +47,8 @@ export interface GpuModule {
 /** Context a kernel emitter gets: argument names, coordinates, fused groups. */
 export interface GpuKernelContext {
   shape(n: Node): readonly number[];
+  /** A dim attr of a node (Slice `starts`, Pad `before`) bound to sizes under this specialisation. */
+  dims(n: Node, attr: string): readonly number[];
   /** Argument name of input `n`'s texture (registers it as an argument). */
   arg(n: Node): string;
   /** Lines and value of input `i` (a fused group or a plain load) at `coords` over its shape. */
@@ -260,13 +262,13 @@ export const gpuKernels = {
       n,
       c,
       st,
-      n.attrs.starts.reduce((o, s, i) => o + s * st[i], 0),
+      c.dims(n, 'starts').reduce((o, s, i) => o + s * st[i], 0),
     );
   },
   Pad: (n, c) => {
     const xs = c.shape(n.inputs[0]);
     const u = unravel('i', c.shape(n), 'c');
-    const before = n.attrs.before;
+    const before = c.dims(n, 'before');
     const inside = u.coords
       .map((co, d) =>
         xs[d] === c.shape(n)[d] ? '' : `${co} >= ${flt(before[d])} && ${co} < ${flt(before[d] + xs[d])}`,
@@ -355,13 +357,12 @@ export function generateGpu(
   opts: { readonly maxElements?: number; readonly fuse?: boolean } = {},
 ): GpuModule {
   const limit = Math.min(MAX_ELEMENTS, opts.maxElements ?? MAX_ELEMENTS);
+  // The shared binder: every shape and dim attr a size, every node's shape rule checked again.
+  const bound = bindNodes(order, dims);
+  const dimsOf = bound.dims;
   const shapes = new Map<Node, number[]>();
   for (const n of order) {
-    const s = concreteShape(
-      n.shape,
-      dims,
-      n.op === 'Input' || n.op === 'Variable' ? String(n.attrs.name) : n.op,
-    );
+    const s = [...bound.shape(n)];
     if (sizeOf(s) > limit) throw tooLarge(n, s, limit);
     if (sizeOf(s) === 0) {
       throw new GradusError(
@@ -381,7 +382,7 @@ export function generateGpu(
     if (n.op === 'Reshape') return literal(n.inputs[0]);
     if (n.op === 'Const' && (n.attrs.value as number[]).length === 1)
       return flt(Math.fround((n.attrs.value as number[])[0]));
-    if (n.op === 'Size') return flt(Math.fround(sizeOf(concreteShape(n.attrs.dims as Dim[], dims, 'Size'))));
+    if (n.op === 'Size') return flt(Math.fround(sizeOf(dimsOf(n, 'dims'))));
     return undefined;
   };
 
@@ -430,6 +431,7 @@ export function generateGpu(
     };
     const ctx: GpuKernelContext = {
       shape: shapeOf,
+      dims: dimsOf,
       arg,
       fresh: (p) => `${p}${fresh++}`,
       input: (i, coords) => {

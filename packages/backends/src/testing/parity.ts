@@ -6,6 +6,7 @@
 import {
   batchnorm,
   concat,
+  countOf,
   crossEntropy,
   dropout,
   type Graph,
@@ -266,6 +267,22 @@ export function parityCases(): ParityCase[] {
         g.output('m', x.mean({ axis: 0 }));
         g.output('all', x.mean());
         return { g, feeds: { x: data([5, 3], 4) } };
+      },
+    },
+    {
+      // Compound dims are bound by the shared binder; a backend only ever sees sizes.
+      name: 'compound dims: -1 reshapes (N*T), symbolic slices (T - 1), quotients (N*T/2)',
+      build() {
+        const g = graph();
+        const x = g.input('x', ['N', 'T', 2]);
+        const t = g.input('t', ['T']);
+        const flat = x.reshape([-1, 2]);
+        const back = flat.reshape([-1, 'T', 2]);
+        const step = back.index(['all', { start: 1 }]).sub(back.index(['all', { end: -1 }]));
+        g.output('step', step.pad([0, 1, 0], back.shape).add(t.reshape([1, -1, 1])));
+        g.output('pairs', flat.reshape([-1, 4]).max({ axis: 1 }));
+        g.output('size', countOf(step, [0, 1]).add(countOf(flat, [0])));
+        return { g, feeds: { x: data([3, 4, 2], 5), t: data([4], 6) } };
       },
     },
     {

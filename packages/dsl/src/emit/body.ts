@@ -3,8 +3,8 @@
  * length checks, then one kernel per node of the (forward or gradient) graph in topological order,
  * and the result object.
  */
-import type { DType, Node } from '@gradus/autodiff';
-import { topoSort } from '@gradus/autodiff';
+import type { Dim, DType, Node } from '@gradus/autodiff';
+import { dimAsCode, dimSymbols, isDimSymbol, opDefs, topoSort } from '@gradus/autodiff';
 import { type Code, type DimCode, num, product } from './code.js';
 import { ALIASING_OPS, type KernelContext, kernels } from './kernels.js';
 import { commentText, member, type Namer, objectKey, propName, str } from './names.js';
@@ -35,7 +35,8 @@ export function functionBody(
 ): Code[] {
   const order = topoSort(roots);
   const local = (n: Node) => `t${n.id}`;
-  const dim = (d: number | string): DimCode => (typeof d === 'number' ? num(d) : env.dims.get(d));
+  // A name is a local bound from an array's length; a compound dim (`N*T`) a local computed from them.
+  const dim = (d: Dim): DimCode => (typeof d === 'number' ? num(d) : env.dims.get(d));
   const helper = (h: Helper) => {
     env.helpers.add(h);
     return h;
@@ -54,10 +55,15 @@ export function functionBody(
   // Always bound when the model has state: the result passes the state through or updates it.
   if (parts.state.length > 0) code.push('const state = options.state ?? initialState();');
 
-  code.push(...bindDims(order, leaves, leafExpr, dim, helper, env));
-
+  // Kernels first, so the dim code knows which compound dims they read.
+  const used = new Set<string>();
+  const kernelDim = (d: Dim): DimCode => {
+    if (typeof d === 'string' && !isDimSymbol(d)) used.add(d);
+    return dim(d);
+  };
+  const body: Code[] = [];
   for (const n of order) {
-    code.push(
+    body.push(
       `// ${n.op} ${commentText(`[${n.shape.join(', ')}]`)}${n.op === 'Input' || n.op === 'Variable' ? ` ${commentText(n.attrs.name as string)}` : ''}`,
     );
     const ctx: KernelContext = {
@@ -65,15 +71,16 @@ export function functionBody(
       attrs: n.attrs,
       out: local(n),
       ins: n.inputs.map(local),
-      shape: (m) => m.shape.map(dim),
-      dim,
+      shape: (m) => m.shape.map(kernelDim),
+      dim: kernelDim,
       leaf: leafExpr,
       helper,
     };
     // The one dynamic dispatch: the table is typed per op, a node's op is known only at run time.
-    code.push(...(kernels[n.op] as unknown as (k: KernelContext) => Code[])(ctx));
-    if (n.dtype === 'f32' && !ALIASING_OPS.has(n.op)) code.push(`${helper('roundF32')}(${local(n)});`);
+    body.push(...(kernels[n.op] as unknown as (k: KernelContext) => Code[])(ctx));
+    if (n.dtype === 'f32' && !ALIASING_OPS.has(n.op)) body.push(`${helper('roundF32')}(${local(n)});`);
   }
+  code.push(...bindDims(order, leaves, leafExpr, dim, helper, env, used), ...body);
   code.push(ret(local));
   return code;
 }
@@ -84,24 +91,38 @@ function what(n: Node): string {
   return `${kind} ${n.attrs.name as string}`;
 }
 
+/** Every dim of a node that is not a number: its type's and its dim attrs' (`Slice`'s bounds). */
+function stringDims(n: Node): string[] {
+  const out = n.shape.filter((d): d is string => typeof d === 'string');
+  for (const k of opDefs[n.op].dimAttrs ?? []) {
+    const v = n.attrs[k];
+    if (Array.isArray(v)) for (const d of v) if (typeof d === 'string') out.push(d);
+  }
+  return out;
+}
+
 /**
  * Binds each symbolic dim from the first leaf in which it is the only unknown (`N` from the length
- * of `x: [N, 2]`), takes the others from `options.dims`, then checks every other leaf's length.
+ * of `x: [N, 2]`), takes the others from `options.dims`, computes the compound dims (`N*T`,
+ * checked to be sizes), then checks every other leaf's length.
  */
 function bindDims(
   order: readonly Node[],
   leaves: readonly Node[],
   leafExpr: (n: Node) => string,
-  dim: (d: number | string) => DimCode,
+  dim: (d: Dim) => DimCode,
   helper: (h: Helper) => string,
   env: BodyEnv,
+  used: ReadonlySet<string>,
 ): Code[] {
   const code: Code[] = [];
   const symbols = new Set<string>();
+  const compound = new Set<string>();
   for (const n of order) {
-    for (const d of n.shape) if (typeof d === 'string') symbols.add(d);
-    if (n.op === 'Size')
-      for (const d of n.attrs.dims as (number | string)[]) if (typeof d === 'string') symbols.add(d);
+    for (const d of stringDims(n)) {
+      for (const s of dimSymbols(d)) symbols.add(s);
+      if (!isDimSymbol(d)) compound.add(d);
+    }
   }
   const bound = new Set<string>();
   const checked = new Set<Node>();
@@ -110,13 +131,14 @@ function bindDims(
     progress = false;
     for (const n of leaves) {
       if (checked.has(n)) continue;
-      const unknown = n.shape.filter((d): d is string => typeof d === 'string' && !bound.has(d));
-      if (unknown.length !== 1 || n.shape.filter((d) => d === unknown[0]).length !== 1) continue;
-      const rest = product(n.shape.filter((d) => d !== unknown[0]).map(dim));
-      code.push(
-        `const ${dim(unknown[0])} = ${helper('bindDim')}(${leafExpr(n)}.length, ${rest}, ${str(what(n))});`,
-      );
-      bound.add(unknown[0]);
+      // Only a leaf whose other dims are all known can bind its one unknown name.
+      const known = (d: Dim) => typeof d === 'number' || (isDimSymbol(d) && bound.has(d));
+      const unknown = n.shape.filter((d) => !known(d));
+      const [u] = unknown;
+      if (unknown.length !== 1 || !isDimSymbol(u)) continue;
+      const rest = product(n.shape.filter((d) => d !== u).map(dim));
+      code.push(`const ${dim(u)} = ${helper('bindDim')}(${leafExpr(n)}.length, ${rest}, ${str(what(n))});`);
+      bound.add(u);
       // Its length is now checked by construction: every other dim of it was already bound.
       checked.add(n);
       progress = true;
@@ -128,13 +150,22 @@ function bindDims(
     const given = propName(s) === s ? `options.dims?.${s}` : `options.dims?.[${str(s)}]`;
     code.push(`const ${dim(s)} = ${given} ?? ${helper('missingDim')}(${str(s)});`);
   }
+  // Every compound dim is checked to be a size, also those only a reshape's type mentions.
+  const lengths: Code[] = [];
   for (const n of leaves) {
     if (checked.has(n)) continue;
-    code.push(
+    lengths.push(
       `${helper('expectLength')}(${str(what(n))}, ${leafExpr(n)}.length, ${product(n.shape.map(dim))});`,
     );
   }
-
+  const leafDims = new Set(leaves.filter((n) => !checked.has(n)).flatMap((n) => stringDims(n)));
+  for (const d of compound) {
+    const check = `${helper('wholeDim')}(${dimAsCode(d, (s) => dim(s))}, ${str(d)}, { ${dimSymbols(d)
+      .map((s) => `${objectKey(s)}: ${dim(s)}`)
+      .join(', ')} })`;
+    code.push(used.has(d) || leafDims.has(d) ? `const ${dim(d)} = ${check};` : `${check};`);
+  }
+  code.push(...lengths);
   return code;
 }
 

@@ -272,7 +272,7 @@ export const kernels = {
 
   Slice: (k) => {
     const xSt = strides(k.shape(k.node.inputs[0]));
-    return affineCopy(k, (ci, d) => [plus(ci, num(k.attrs.starts[d])), xSt[d]]);
+    return affineCopy(k, (ci, d) => [plus(ci, k.dim(k.attrs.starts[d])), xSt[d]]);
   },
 
   Pad: (k) => {
@@ -284,7 +284,7 @@ export const kernels = {
       // Zeros everywhere, then the input at its offset.
       alloc(k.out, product(k.shape(k.node))),
       ...nest(xShape, 'i', (c) => [
-        `${k.out}[${flatIndex(c.map((ci, d) => [plus(ci, num(before[d])), outSt[d]] as const))}] = ${k.ins[0]}[${flatIndex(c.map((ci, d) => [ci, xSt[d]] as const))}];`,
+        `${k.out}[${flatIndex(c.map((ci, d) => [plus(ci, k.dim(before[d])), outSt[d]] as const))}] = ${k.ins[0]}[${flatIndex(c.map((ci, d) => [ci, xSt[d]] as const))}];`,
       ]),
     ];
   },

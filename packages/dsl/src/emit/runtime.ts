@@ -13,6 +13,7 @@ export type Helper =
   | 'bindDim'
   | 'expectLength'
   | 'missingDim'
+  | 'wholeDim'
   | 'roundF32';
 
 interface HelperDef {
@@ -80,6 +81,17 @@ function bindDim(length: number, rest: number, what: string): number {
     needs: [],
     source: `function missingDim(name: string): never {
   throw new RangeError(\`dim \${name} is not determined by any input: pass it in options.dims\`);
+}`,
+  },
+  wholeDim: {
+    needs: [],
+    source: `/** A compound dim (\`N/2\`) computed from the bound names: it must be a size. */
+function wholeDim(value: number, text: string, names: Record<string, number>): number {
+  if (!Number.isInteger(value) || value < 0) {
+    const binding = Object.entries(names).map(([k, v]) => \`\${k} = \${v}\`).join(', ');
+    throw new RangeError(\`with \${binding}, the dim \${text} is \${value}, not a size (a whole number ≥ 0)\`);
+  }
+  return value;
 }`,
   },
   roundF32: {

@@ -1,6 +1,6 @@
 /**
  * A builder-API graph that uses every op of the IR the shared models do not, under names no
- * `.model` file could declare (dots, quotes, newlines, `*\/`, reserved words), to
+ * `.model` file could declare (dots, quotes, newlines, `*\/`, `$`, reserved words), to
  * prove the emitters' kernels and escaping on one program.
  */
 import { concat, type Graph, graph, init } from '@gradus/autodiff';
@@ -13,7 +13,7 @@ export interface EmitInput {
 
 export function allOpsGraph(): EmitInput {
   const g = graph({ seed: 5 });
-  const N = 'N*/';
+  const N = '$N';
   const x = g.input('x-in', [N, 3]);
   const labels = g.input('class', [N], 'i32');
   const W = g.param('W.1', [3, 4], init.glorotUniform());
@@ -66,4 +66,30 @@ export function symbolicDimsGraph(): EmitInput {
   const k = g.value(g.add('Size', [], { dims: ['K', 'N'], dtype: 'f64' }));
   g.output('loss', x.add(y).mul(w).square().sum().div(k), 'loss');
   return { graph: g, model: { name: 'Dims' } };
+}
+
+/**
+ * Compound dims the emitted code computes from the bound names and checks: `-1` reshapes through
+ * `N*T`, slices of a symbolic axis (`T - 1`), and a quotient (`N*T/2`) that must be whole.
+ */
+export function compoundDimsGraph(): EmitInput {
+  const g = graph();
+  const x = g.input('x', ['N', 'T', 2]);
+  const t = g.input('t', ['T']); // binds T, so x then binds N
+  const flat = x.reshape([-1, 2]); // [N*T, 2]
+  const back = flat.reshape([-1, 'T', 2]); // [N, T, 2]
+  const next = back.index(['all', { start: 1 }]); // [N, T - 1, 2]
+  const prev = back.index(['all', { end: -1 }]); // [N, T - 1, 2]
+  const pairs = flat.reshape([-1, 4]); // [N*T/2, 4]
+  const w = g.param('w', [2], init.literal([0.5, -1]));
+  const loss = next
+    .sub(prev)
+    .mul(w)
+    .square()
+    .mean()
+    .add(pairs.sum({ axis: 1 }).square().mean())
+    .add(t.mean());
+  g.output('loss', loss, 'loss');
+  g.output('steps', next.sub(prev));
+  return { graph: g, model: { name: 'Compound' } };
 }

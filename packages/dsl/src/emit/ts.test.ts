@@ -20,12 +20,12 @@ import {
   typeCheck,
 } from './test-helpers.js';
 import { emitTypeScript } from './ts.js';
-import { allOpsGraph, type EmitInput, symbolicDimsGraph } from './ts-fixtures.js';
+import { allOpsGraph, compoundDimsGraph, type EmitInput, symbolicDimsGraph } from './ts-fixtures.js';
 
 const TOL = 1e-12;
 const N = 5;
 /** Sizes of every symbolic dim the test graphs use. */
-const DIMS: Record<string, number> = { N, 'N*/': N, M: 3, K: 2 };
+const DIMS: Record<string, number> = { N, $N: N, M: 3, K: 2, T: 4 };
 
 interface Case {
   readonly name: string;
@@ -49,18 +49,20 @@ const cases: Case[] = [
   })),
   { name: 'all ops (builder graph, hostile names)', lowered: allOpsGraph(), precision: 'f64' },
   { name: 'dims bound by solving or by options', lowered: symbolicDimsGraph(), precision: 'f64' },
+  { name: 'compound dims (N*T, T - 1, N*T/2)', lowered: compoundDimsGraph(), precision: 'f64' },
 ];
 
 const sources = new Map<string, string>();
 const modules = new Map<string, EmittedModule>();
 
+// Emitting and transpiling every case takes seconds on a loaded machine: the tests' own timeout.
 beforeAll(() => {
   for (const c of cases) {
     const src = emitTypeScript(c.lowered.graph, c.lowered.model, { source: c.name });
     sources.set(c.name, src);
     modules.set(c.name, loadModule(src));
   }
-});
+}, 60_000);
 
 /** Params and state from the seeded initialisers; data inputs from a seeded batch with N = 5. */
 function point(g: Graph) {
@@ -178,6 +180,17 @@ describe('emitTypeScript', () => {
     const { params, inputs } = point(symbolicDimsGraph().graph);
     expect(() => mod.forward(params, inputs)).toThrow(/dim K is not determined by any input/);
     expect(Number.isFinite(mod.forward(params, inputs, { dims: { K: 2 } }).loss)).toBe(true);
+  });
+
+  it('computes compound dims from the bound names and refuses a quotient that is not whole', () => {
+    const mod = modules.get('compound dims (N*T, T - 1, N*T/2)') as EmittedModule;
+    const { params } = point(compoundDimsGraph().graph);
+    const x = (n: number) => Float64Array.from({ length: n * 3 * 2 }, (_, i) => Math.sin(i));
+    const t = Float64Array.of(1, 2, 3);
+    expect(Number.isFinite(mod.forward(params, { x: x(2), t }).loss)).toBe(true);
+    expect(() => mod.forward(params, { x: x(3), t })).toThrow(
+      /with N = 3, T = 3, the dim N\*T\/2 is 4.5, not a size/,
+    );
   });
 
   it('returns fresh arrays, never the caller’s', () => {
