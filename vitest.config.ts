@@ -11,6 +11,7 @@ export default defineConfig({
       { find: '@gradus/autodiff', replacement: src('autodiff/src/index.ts') },
       { find: '@gradus/backends', replacement: src('backends/src/index.ts') },
       { find: '@gradus/optim', replacement: src('optim/src/index.ts') },
+      { find: '@gradus/dsl/lsp', replacement: src('dsl/src/lsp/index.ts') },
       { find: '@gradus/dsl', replacement: src('dsl/src/index.ts') },
       { find: /^gradus\/testing$/, replacement: src('gradus/src/testing.ts') },
       { find: /^gradus$/, replacement: src('gradus/src/index.ts') },

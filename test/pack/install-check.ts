@@ -1,7 +1,8 @@
 /**
  * `pnpm test:pack`: Gradus as a user installs it. Packs every package (`pnpm pack:all`), installs the
  * tarballs with npm into an empty folder outside the repository, and there runs `npx gradus check`
- * and a short `npx gradus train` on models given by relative paths, the bin through a symlink, and
+ * and a short `npx gradus train` on models given by relative paths, `npx gradus lsp` answering an
+ * editor's initialize, the bin through a symlink, and
  * a TypeScript program that imports `gradus` and `gradus/testing`, compiled by `tsc --strict`
  * (module `nodenext`) and run. Exits non-zero, saying which step failed, on any failure.
  */
@@ -100,6 +101,38 @@ try {
     cwd,
   );
   expectIn('npx gradus train', train, /"steps":5/);
+
+  // The language server, as an editor starts it: each request waits for the answer before the next.
+  writeFileSync(
+    join(dir, 'lsp-client.mjs'),
+    `import { spawn } from 'node:child_process';
+const server = spawn('npx', ['gradus', 'lsp', '--stdio']);
+let buffer = '';
+const waiting = [];
+server.stdout.on('data', (d) => {
+  buffer += d;
+  for (let m; (m = /Content-Length: (\\d+)\\r\\n\\r\\n/.exec(buffer)) && buffer.length >= m.index + m[0].length + Number(m[1]); ) {
+    const body = buffer.slice(m.index + m[0].length, m.index + m[0].length + Number(m[1]));
+    buffer = buffer.slice(m.index + m[0].length + Number(m[1]));
+    waiting.shift()?.(JSON.parse(body));
+  }
+});
+const send = (m) => {
+  const body = JSON.stringify({ jsonrpc: '2.0', ...m });
+  server.stdin.write('Content-Length: ' + Buffer.byteLength(body) + '\\r\\n\\r\\n' + body);
+  return m.id === undefined ? undefined : new Promise((resolve) => waiting.push(resolve));
+};
+const init = await send({ id: 1, method: 'initialize', params: { processId: null, rootUri: null, capabilities: {} } });
+const shutdown = await send({ id: 2, method: 'shutdown' });
+const code = await new Promise((resolve) => { server.on('exit', resolve); send({ method: 'exit' }); });
+console.log(JSON.stringify({ server: init.result.serverInfo.name, shutdown: shutdown.result, code }));
+`,
+  );
+  expectIn(
+    'npx gradus lsp',
+    run('npx gradus lsp (initialize, shutdown, exit)', 'node', ['lsp-client.mjs'], cwd),
+    /\{"server":"gradus","shutdown":null,"code":0\}/,
+  );
 
   symlinkSync(join(dir, 'node_modules', 'gradus', 'dist', 'bin.js'), join(dir, 'gradus-link'));
   expectIn(

@@ -102,9 +102,8 @@ export const BUILTIN_WORDS: readonly BuiltinWord[] = [
 ];
 
 /** The keys of a `train { }` block, with their documentation. */
-export const TRAIN_KEYS: readonly { readonly name: string; readonly doc: string }[] = Object.entries(
-  TRAIN_SETTINGS,
-).map(([name, s]) => ({ name, doc: s.doc }));
+export const TRAIN_KEYS: readonly { readonly name: string; readonly type: string; readonly doc: string }[] =
+  Object.entries(TRAIN_SETTINGS).map(([name, s]) => ({ name, type: s.type, doc: s.doc }));
 
 /** Every distinct built-in name. */
 export const BUILTIN_NAMES: ReadonlySet<string> = new Set(BUILTIN_WORDS.map((w) => w.name));

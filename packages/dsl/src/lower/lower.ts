@@ -31,7 +31,21 @@ export interface LowerOptions {
   readonly mode?: Mode;
   /** Seed of the random streams (dropout); the trainer passes the run's seed. */
   readonly seed?: number;
+  /**
+   * Told what every name is bound to, as it is bound (model names and, at each call, a function's
+   * parameters and locals): editors show it on hover, also for a model with errors elsewhere.
+   */
+  readonly onBind?: (name: string, span: Span, bound: Bound) => void;
+  /**
+   * Keep every dim symbolic in shapes, also one with a value (`dim H = 100` gives `[N, H]`, not
+   * `[N, 100]`), so editors can show shapes as written. Params then need no values for their
+   * dims; such a lowering is for showing shapes only.
+   */
+  readonly symbolicDims?: boolean;
 }
+
+/** What a name is bound to: a dimension, or a value (a tensor, a number, ...). */
+export type Bound = { readonly kind: 'dim'; readonly value?: number } | Val;
 
 /** A declared input or param, as written and as resolved. */
 export interface DeclInfo {
@@ -149,7 +163,7 @@ class ModelLowerer {
   constructor(
     private readonly model: ModelDecl,
     private readonly fns: ReadonlyMap<string, FnDecl>,
-    opts: LowerOptions,
+    private readonly opts: LowerOptions,
     private readonly diagnostics: Diagnostic[],
   ) {
     this.g = new Graph({
@@ -182,6 +196,7 @@ class ModelLowerer {
       }
       try {
         this.statement(stmt);
+        for (const [name, span] of declaredNames(stmt)) this.bound(name, span, this.scope.get(name));
       } catch (e) {
         if (e instanceof Poisoned) continue;
         if (e instanceof LowerError) this.diagnostics.push(e.diagnostic);
@@ -213,6 +228,15 @@ class ModelLowerer {
   }
 
   // ---- statements -------------------------------------------------------------------------
+
+  private bound(name: string, span: Span, b: Binding | undefined): void {
+    if (this.opts.onBind === undefined || b === undefined || b.kind === 'broken') return;
+    this.opts.onBind(
+      name,
+      span,
+      b.kind === 'dim' ? { kind: 'dim', ...(b.value !== undefined ? { value: b.value } : {}) } : b.val,
+    );
+  }
 
   private declare(name: string, span: Span, b: Binding): void {
     const prev = this.scope.get(name);
@@ -265,7 +289,7 @@ class ModelLowerer {
           fail('E0112', `param '${s.name}' must be float`, s.type.dtypeSpan ?? s.type.span);
         this.declare(s.name, s.nameSpan, { kind: 'broken', span: s.nameSpan });
         const size = shape.every((d) => typeof d === 'number') ? sizeOf(shape as number[]) : undefined;
-        if (size === undefined) {
+        if (size === undefined && this.opts.symbolicDims !== true) {
           fail(
             'E0113',
             `param '${s.name}' has shape ${text}: a param's dims must all have values`,
@@ -360,7 +384,7 @@ class ModelLowerer {
         });
       }
       if (b.value !== undefined) symbolicOnly = false;
-      shape.push(b.value ?? d.name);
+      shape.push(this.opts.symbolicDims === true ? d.name : (b.value ?? d.name));
     }
     const written = `[${t.shape.map((d) => (d.kind === 'size' ? d.value : d.name)).join(', ')}]`;
     const resolved = formatShape(shape);
@@ -656,12 +680,14 @@ class ModelLowerer {
     const local = new Map<string, Binding>();
     fn.params.forEach((p, i) => {
       local.set(p.name, { kind: 'value', val: this.expr(e.args[i], scope), span: p.span });
+      this.bound(p.name, p.span, local.get(p.name));
     });
     this.inlineDepth++;
     try {
       for (const l of fn.lets) {
         if (local.has(l.name)) fail('E0108', `'${l.name}' is already defined in ${fn.name}`, l.nameSpan);
         local.set(l.name, { kind: 'value', val: this.expr(l.value, local), span: l.nameSpan });
+        this.bound(l.name, l.nameSpan, local.get(l.name));
       }
       return this.expr(fn.result, local);
     } catch (err) {

@@ -5,6 +5,7 @@ import { compileCommand, EMIT_KINDS } from './compile.js';
 import { evalCommand, predictCommand } from './evaluate.js';
 import { gradCommand } from './grad.js';
 import { gradcheckCommand } from './gradcheck.js';
+import { lspCommand } from './lsp.js';
 import { intArg, positiveNumber } from './options.js';
 import { type Io, processIo, reportError } from './output.js';
 import { scheduleCommand } from './schedule.js';
@@ -182,6 +183,14 @@ export function buildCli(io: Io, setExit: (code: number) => void): Command {
     .option('--points <n>', 'rows of the table', intArg(1))
     .option('--json', 'print {"optimizer", "schedule", "lr": [one value per step]}')
     .action(guarded((file: string, o) => scheduleCommand(file, o, io)));
+
+  program
+    .command('lsp')
+    .description('the language server, for editors: LSP on standard input and output')
+    .option('--stdio', 'talk over standard input and output (the only transport, and the default)')
+    // Editors' clients add flags of their own (such as --clientProcessId=N); they are not errors.
+    .allowUnknownOption()
+    .action(guarded(() => lspCommand(VERSION)));
 
   return program;
 }
