@@ -8,7 +8,7 @@
  * its diagnostics stay those of `gradus check`, which stops at syntax errors.
  */
 import type { Diagnostic, Shape, Span } from '@gradus/autodiff';
-import { formatShape } from '@gradus/autodiff';
+import { formatShape, substituteDim } from '@gradus/autodiff';
 import { type Bound, lower } from '../lower/lower.js';
 import { describeVal } from '../lower/values.js';
 import { checkSource } from '../model-file.js';
@@ -79,12 +79,13 @@ function elementType(dtype: string): string {
   return dtype === 'i32' ? 'int' : dtype === 'bool' ? 'bool' : 'float';
 }
 
-/** Whether a shape with symbols is the bound one as written: each symbol has the bound size. */
+/**
+ * Whether a shape written with dims is the bound one: each dim, with the dims' values put in
+ * (`H` → 100, `2 * H` → 200), is the bound size.
+ */
 function sameUpToDims(written: Shape, bound: Shape, dims: ReadonlyMap<string, number>): boolean {
-  return (
-    written.length === bound.length &&
-    written.every((d, i) => d === bound[i] || (typeof d === 'string' && dims.get(d) === bound[i]))
-  );
+  const values = Object.fromEntries(dims);
+  return written.length === bound.length && written.every((d, i) => substituteDim(d, values) === bound[i]);
 }
 
 /** `float[N, H] = [N, 100]`, `= 100` (a dim's value), `the number 0.5`. */

@@ -95,14 +95,21 @@ export function serveLanguage(connection: Connection, options: ServerOptions = {
 
   const publish = (uri: string) => {
     pending.delete(uri);
-    const found = analysisOf(uri);
-    if (!found) return;
-    const { doc, analysis } = found;
-    void connection.sendDiagnostics({
-      uri,
-      version: doc.version,
-      diagnostics: analysis.diagnostics.map((d) => toLsp(d, doc, uri, range)),
-    });
+    // A timer's exception would end the process: a bug here is logged, and the editor keeps its server.
+    try {
+      const found = analysisOf(uri);
+      if (!found) return;
+      const { doc, analysis } = found;
+      void connection.sendDiagnostics({
+        uri,
+        version: doc.version,
+        diagnostics: analysis.diagnostics.map((d) => toLsp(d, doc, uri, range)),
+      });
+    } catch (e) {
+      connection.console.error(
+        `gradus: no diagnostics for ${uri}: ${e instanceof Error ? e.stack : String(e)}`,
+      );
+    }
   };
   const schedule = (uri: string, wait: number) => {
     clearTimeout(pending.get(uri));
