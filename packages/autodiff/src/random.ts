@@ -5,7 +5,8 @@
  * well-tested integer hash), applied in a chain; only `Math.imul` and shifts, so it is exact in JS.
  */
 
-function mix32(h: number): number {
+/** The mixer: lowbias32's finaliser of a 32-bit value (backends that generate code mirror it). */
+export function mix32(h: number): number {
   h ^= h >>> 16;
   h = Math.imul(h, 0x7feb352d);
   h ^= h >>> 15;

@@ -4,13 +4,12 @@
  * (the counter-based generator). Shapes, strides and sizes are constants in the code; names from
  * the model never appear in it (buffers are referred to by index).
  */
-import { bindNodes, type ConcreteShape, isFloat, type Node } from '@gradus/autodiff';
+import { type ConcreteShape, isFloat, type Node } from '@gradus/autodiff';
 import { exprOf, exprTable } from '../expr-table.js';
-import { sizeOf } from '../shapes.js';
+import { commitCopies, literalValue, lowerProgram } from '../lowering.js';
 import { broadcastStrides, contiguousStrides, num } from './emit.js';
 import { type ElemSource, type Kernel, type KernelContext, kernels } from './kernels.js';
-import { type BufferSpec, planBuffers } from './plan.js';
-import { schedule } from './schedule.js';
+import type { BufferSpec } from './plan.js';
 
 export interface CodegenOptions {
   readonly precision: 'f32' | 'f64';
@@ -47,29 +46,16 @@ export function generate(
   opts: CodegenOptions,
 ): Module {
   const precision = opts.precision;
-  // The shared binder: every shape and dim attr a size, every node's shape rule checked again.
-  const bound = bindNodes(order, dims);
-  const shapeOf = bound.shape;
-  const dimsOf = bound.dims;
-  const results = new Set<Node>([...targets, ...updates.map(([, v]) => v)]);
-  const sched = schedule(order, results, shapeOf, opts.fuse ?? true);
-  const plan = planBuffers(sched, results, (n) => sizeOf(shapeOf(n)), precision, opts.pool ?? true);
+  const { shapeOf, dimsOf, sched, plan } = lowerProgram(order, targets, updates, dims, opts);
   const buffers = [...plan.buffers];
   const bufId = (n: Node) => plan.bufOf.get(n) as number;
   const bufName = (n: Node) => `b${bufId(n)}`;
 
   // Scalar constants and sizes are inlined as literals.
   const literal = (n: Node): string | undefined => {
-    if (n.op === 'Reshape') return literal(n.inputs[0]);
-    if (n.op === 'Const' && (n.attrs.value as number[]).length === 1) {
-      const v = (n.attrs.value as number[])[0];
-      return num(precision === 'f32' && isFloat(n.dtype) ? Math.fround(v) : v);
-    }
-    if (n.op === 'Size') {
-      const v = sizeOf(dimsOf(n, 'dims'));
-      return num(precision === 'f32' && isFloat(n.dtype) ? Math.fround(v) : v);
-    }
-    return undefined;
+    const v = literalValue(n, dimsOf);
+    if (v === undefined) return undefined;
+    return num(precision === 'f32' && isFloat(n.dtype) ? Math.fround(v) : v);
   };
 
   const plainSource = (n: Node): ElemSource => {
@@ -153,22 +139,10 @@ export function generate(
       ? Array.from({ length }, (_, i) => `  b${to}[${i}] = b${from}[${i}];`).join('\n')
       : `  b${to}.set(b${from});`;
   // Commit: updates read old values, so sources that are themselves variables are staged first.
-  const commits: { variable: number; source: number }[] = [];
-  const stage: string[] = [];
-  const assign: string[] = [];
-  for (const [v, src] of updates) {
-    let s = bufId(src);
-    const target = bufId(v);
-    if (s === target) continue;
-    if (buffers[s].kind === 'variable') {
-      const staged = buffers.length;
-      buffers.push({ id: staged, kind: 'stage', ctor: buffers[target].ctor, length: buffers[target].length });
-      stage.push(copy(staged, s, buffers[target].length));
-      s = staged;
-    }
-    commits.push({ variable: target, source: s });
-    assign.push(copy(target, s, buffers[target].length));
-  }
+  const copies = commitCopies(updates, plan.bufOf, buffers);
+  const stage = copies.stage.map(([to, from]) => copy(to, from, buffers[to].length));
+  const assign = copies.assign.map(([to, from]) => copy(to, from, buffers[to].length));
+  const commits = copies.assign.map(([variable, source]) => ({ variable, source }));
 
   const decl = buffers.map((b) => `b${b.id} = B[${b.id}]`);
   const source = [

@@ -24,7 +24,8 @@ import {
   type TensorLike,
   type Value,
 } from '@gradus/autodiff';
-import type { ExprGraph } from '@gradus/autodiff/testing';
+import { type ExprGraph, exprGraphArb } from '@gradus/autodiff/testing';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { Backend, CompileOptions } from '../backend.js';
 
@@ -484,6 +485,12 @@ export interface Tolerance {
    * order or contracts `a * b + c` into one rounding (GPUs do) does not reproduce bit for bit.
    */
   readonly atol?: number;
+  /**
+   * An absolute tolerance for f32 only (instead of `atol`): a backend whose f32 matrix products
+   * accumulate in f32, as every SIMD BLAS does, keeps the absolute rounding error of the terms in
+   * a dot product that cancels to near zero, where a double accumulator (the reference's) has none.
+   */
+  readonly f32Atol?: number;
 }
 
 /** Relative closeness (plus `atol`); NaNs match NaNs, infinities match themselves. */
@@ -556,7 +563,8 @@ export function describeParity(
       for (const dtype of tol.f64 === undefined ? (['f32'] as const) : (['f64', 'f32'] as const)) {
         it(`${pc.name} [${dtype}]`, () => {
           const { g, feeds } = pc.build();
-          expect(checkParity(backend, g, feeds, dtype, tol[dtype] as number, extra, tol.atol)).toEqual([]);
+          const atol = dtype === 'f32' ? (tol.f32Atol ?? tol.atol) : tol.atol;
+          expect(checkParity(backend, g, feeds, dtype, tol[dtype] as number, extra, atol)).toEqual([]);
         });
       }
     }
@@ -652,4 +660,55 @@ export function exprParityGraph(e: ExprGraph): { g: Graph; feeds: Record<string,
     g.output(`d${i}`, gr);
   });
   return { g, feeds: Object.fromEntries(e.inputs.map((v, i) => [`x${i}`, v])) };
+}
+
+const program = fc.array(fc.record({ op: fc.nat({ max: RANDOM_OP_COUNT - 1 }), a: fc.nat(), b: fc.nat() }), {
+  minLength: 1,
+  maxLength: 10,
+});
+
+/**
+ * Registers the random-graph parity properties for `backend`: random programs (with their
+ * gradients) in each of `variants`, and `exprGraphArb` graphs, in f64 and f32.
+ */
+export function describeRandomParity(
+  backend: Backend,
+  tol: Tolerance & { readonly f64: number },
+  variants: readonly { readonly label: string; readonly extra: Record<string, unknown> }[],
+  base: Record<string, unknown> = {},
+): void {
+  const atolOf = (dtype: 'f32' | 'f64') => (dtype === 'f32' ? (tol.f32Atol ?? tol.atol) : tol.atol);
+  describe(`parity on random graphs (fast-check): ${backend.name}`, () => {
+    for (const dtype of ['f64', 'f32'] as const) {
+      for (const { label, extra } of variants) {
+        it(`${dtype}${label}`, () => {
+          fc.assert(
+            fc.property(program, fc.nat({ max: 1000 }), (prog: Instr[], seed) => {
+              const { g, feeds } = randomGraph(prog, seed);
+              const bad = checkParity(
+                backend,
+                g,
+                feeds,
+                dtype,
+                tol[dtype],
+                { ...base, ...extra },
+                atolOf(dtype),
+              );
+              expect(bad).toEqual([]);
+            }),
+            { numRuns: 60 },
+          );
+        });
+      }
+      it(`exprGraphArb graphs and their gradients, ${dtype}`, () => {
+        fc.assert(
+          fc.property(exprGraphArb({ maxOps: 8 }), (e) => {
+            const { g, feeds } = exprParityGraph(e);
+            expect(checkParity(backend, g, feeds, dtype, tol[dtype], base, atolOf(dtype))).toEqual([]);
+          }),
+          { numRuns: 100 },
+        );
+      });
+    }
+  });
 }
