@@ -29,6 +29,8 @@ export interface Executable {
    * most recent one (for `gradus compile --emit js` and snapshots).
    */
   source(dims?: Record<string, number>): string;
+  /** Releases what the executable holds outside the JS heap (textures, worker threads' copies). */
+  dispose(): void;
 }
 
 export interface Backend {

@@ -1,5 +1,14 @@
 export type { Backend, CompileOptions, Executable } from './backend.js';
-export { type CpuBackend, type CpuCompileOptions, CpuExecutable, cpu } from './cpu/index.js';
+export { type JsBackend, type JsCompileOptions, JsExecutable, js } from './cpu/index.js';
+export {
+  type CpuBackend,
+  type CpuCompileOptions,
+  cpu,
+  cpuChoice,
+  cpuFallingBack,
+  TINY_ELEMENTS,
+  wasmLacks,
+} from './cpu-backend.js';
 export {
   type ElementwiseOp,
   type ExprContext,
@@ -19,3 +28,10 @@ export {
   gpuKernelSource,
   gpuProblem,
 } from './gpu/index.js';
+export {
+  relaxedSimd,
+  type WasmBackend,
+  type WasmCompileOptions,
+  WasmExecutable,
+  wasm,
+} from './wasm/index.js';

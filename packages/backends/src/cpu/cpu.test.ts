@@ -1,6 +1,6 @@
 import { crossEntropy, GradusError, grad, graph, init, run, type Tensor } from '@gradus/autodiff';
 import { describe, expect, it } from 'vitest';
-import { cpu } from '../index.js';
+import { js as cpu } from '../index.js';
 import { compareTensors, data } from '../testing/parity.js';
 
 function sgdGraph() {

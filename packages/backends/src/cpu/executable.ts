@@ -76,7 +76,7 @@ interface CpuVariableSlot extends VariableSlot {
 }
 
 export class CpuExecutable implements Executable {
-  readonly backend = 'cpu';
+  readonly backend = 'js';
   readonly variables: readonly string[];
   private readonly precision: 'f32' | 'f64';
   private readonly seed: number;

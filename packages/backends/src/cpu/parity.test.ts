@@ -1,6 +1,6 @@
 import { OP_NAMES } from '@gradus/autodiff';
 import { describe, expect, it } from 'vitest';
-import { cpu } from '../index.js';
+import { js as cpu } from '../index.js';
 import { describeParity, opsCovered, parityCases } from '../testing/parity.js';
 
 const tol = { f64: 1e-12, f32: 1e-5 };

@@ -1,6 +1,6 @@
 import { grad, graph, init } from '@gradus/autodiff';
 import { describe, expect, it } from 'vitest';
-import { cpu } from '../index.js';
+import { js as cpu } from '../index.js';
 
 describe('generated code snapshots', () => {
   it('sum(tanh(x) * x) and its gradient: one fused loop each', async () => {
