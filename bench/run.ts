@@ -19,8 +19,18 @@ import type { Adapter, CheckId, Measurement } from './workloads.js';
 import { WORKLOADS } from './workloads.js';
 
 const SYSTEMS: Record<string, () => Promise<Adapter | string>> = {
-  gradus: async () => (await import('./systems/gradus.js')).load(),
-  'gradus-2t': async () => (await import('./systems/gradus.js')).load(2),
+  'gradus-wasm': async () => {
+    const { load } = await import('./systems/gradus.js');
+    return load('gradus-wasm', (await import('@gradus/backends')).wasm, 1);
+  },
+  'gradus-wasm-2t': async () => {
+    const { load } = await import('./systems/gradus.js');
+    return load('gradus-wasm-2t', (await import('@gradus/backends')).wasm, 2);
+  },
+  'gradus-js': async () => {
+    const { load } = await import('./systems/gradus.js');
+    return load('gradus-js', (await import('@gradus/backends')).js);
+  },
   'gradus-gpu': async () => (await import('./systems/gradus.js')).loadGpu(),
   'tfjs-cpu': async () => (await import('./systems/tfjs.js')).load('cpu'),
   'tfjs-wasm': async () => (await import('./systems/tfjs.js')).load('wasm'),

@@ -20,11 +20,20 @@ describe('the CPU backend and the reference interpreter', () => {
     expect(r.out).toMatch(/on the interpreter backend/);
   });
 
-  it('--emit js prints the generated function for a batch size', () => {
+  it('--emit js prints the generated function for a batch size, and which backend --backend cpu uses', () => {
     const r = cli('compile', repoModel('two_layer.model'), '--emit', 'js', '--batch', '8');
     expect(r.code).toBe(0);
-    expect(r.out).toMatch(/^'use strict';/);
+    expect(r.out).toMatch(/^\/\/ --backend cpu runs this graph as wasm: .*\n'use strict';/);
     expect(r.out).toMatch(/function mm_/);
+  });
+
+  it('--emit wasm lists the WebAssembly kernels; a tiny graph runs as JavaScript', () => {
+    const r = cli('compile', repoModel('two_layer.model'), '--emit', 'wasm', '--batch', '8');
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/^\/\/ --backend cpu runs this graph as wasm/);
+    expect(r.out).toMatch(/k\d+: MatMul → b\d+ \[8, 100\] gemm 8×100×2 nn/);
+    const tiny = cli('compile', repoModel('rosenbrock.model'), '--emit', 'wasm');
+    expect(tiny.out).toMatch(/^\/\/ --backend cpu runs this graph as js: it is tiny/);
   });
 });
 
@@ -205,9 +214,9 @@ describe('gradus compile', () => {
   });
 
   it('an unknown --emit kind is a clear error', () => {
-    const r = cli('compile', repoModel('ravine.model'), '--emit', 'wasm');
+    const r = cli('compile', repoModel('ravine.model'), '--emit', 'wat');
     expect(r.code).toBe(1);
-    expect(r.err).toMatch(/wasm/);
+    expect(r.err).toMatch(/wat/);
   });
 });
 

@@ -1,10 +1,12 @@
 /**
- * Gradus's CPU backend (and, as `gradus-gpu`, its gpu.js backend on WebGL), f32. B and D are the product's own training step: `buildTrainStep` with
- * `@gradus/optim`'s `adam`, so one `run()` is forward, backward and the Adam update, all in one
- * generated function, with parameters and optimiser state living in the executable.
+ * Gradus's backends, f32: `gradus-wasm` (WebAssembly SIMD, one thread), `gradus-wasm-2t` (two
+ * threads), `gradus-js` (generated JavaScript) and `gradus-gpu` (gpu.js on WebGL). B and D are the
+ * product's own training step: `buildTrainStep` with `@gradus/optim`'s `adam`, so one `run()` is
+ * forward, backward and the Adam update, with parameters and optimiser state living in the
+ * executable.
  */
 import { crossEntropy, type Graph, grad, graph, init, type Tensor, type Value } from '@gradus/autodiff';
-import { type Backend, type CompileOptions, cpu, type Executable, gpu, gpuProblem } from '@gradus/backends';
+import { type Backend, type CompileOptions, type Executable, gpu, gpuProblem } from '@gradus/backends';
 import { adam, buildTrainStep, paramsOf } from '@gradus/optim';
 import { fingerprintA, fingerprintC } from '../reference.js';
 import {
@@ -71,15 +73,15 @@ function cGraph(): Graph {
 /** The same workloads on the gpu backend, or why it cannot run here (no `gl` build, no display). */
 export async function loadGpu(): Promise<Adapter | string> {
   const problem = gpuProblem();
-  return problem === undefined ? load(1, gpu) : `no GPU context: ${problem}`;
+  return problem === undefined ? load('gradus-gpu', gpu) : `no GPU context: ${problem}`;
 }
 
 /** Both backends' executables can be disposed (the gpu one deletes its textures). */
 type Disposable = Executable & { dispose(): void };
 
-export async function load(threads: 1 | 2 = 1, backend: Backend = cpu): Promise<Adapter> {
-  // `threads` is a cpu-backend option; the gpu backend ignores it.
-  const opts: CompileOptions & { readonly threads: 1 | 2 } = { threads };
+export async function load(system: string, backend: Backend, threads = 1): Promise<Adapter> {
+  // `threads` is a wasm-backend option; the others ignore it.
+  const opts: CompileOptions & { readonly threads: number } = { threads };
   const workloads: Record<string, () => Promise<number>> = {};
 
   const matmul = (n: number) => {
@@ -164,7 +166,7 @@ export async function load(threads: 1 | 2 = 1, backend: Backend = cpu): Promise<
   workloads.D = () => timeRosenbrock(dRun);
 
   return {
-    system: backend !== cpu ? `gradus-${backend.name}` : threads === 1 ? 'gradus' : 'gradus-2t',
+    system,
     workloads,
     checks: {
       A: async () => fingerprintA(matmul(256)()),

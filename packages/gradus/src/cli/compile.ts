@@ -1,11 +1,11 @@
 import { writeFileSync } from 'node:fs';
 import { formatGraph, type Graph, grad, optimize, serializeGraph, symbolicDims } from '@gradus/autodiff';
-import { cpu, gpuKernelSource } from '@gradus/backends';
+import { cpuChoice, gpuKernelSource, js, wasm } from '@gradus/backends';
 import type { Lowered } from '@gradus/dsl';
 import { emitDot, emitTypeScript, loadModel, UsageError } from '@gradus/dsl';
 import type { Io } from './output.js';
 
-export const EMIT_KINDS = ['ir', 'text', 'dot', 'ts', 'js', 'gpu'] as const;
+export const EMIT_KINDS = ['ir', 'text', 'dot', 'ts', 'js', 'wasm', 'gpu'] as const;
 export type EmitKind = (typeof EMIT_KINDS)[number];
 
 export interface CompileOptions {
@@ -15,7 +15,7 @@ export interface CompileOptions {
   readonly mode?: 'train' | 'eval';
   /** Run the graph passes (simplification, CSE, folding, DCE) first; on by default. */
   readonly optimize?: boolean;
-  /** For `--emit js` and `--emit gpu`: the value of every symbolic dim (the batch size); default 32. */
+  /** For `--emit js`, `wasm` and `gpu`: the value of every symbolic dim (the batch size); default 32. */
   readonly batch?: number;
 }
 
@@ -49,12 +49,18 @@ export function compileCommand(path: string, opts: CompileOptions, io: Io): numb
     case 'ts':
       text = emitTypeScript(lowered.graph, lowered.model, { source: path });
       break;
-    case 'js': {
-      // The CPU backend's generated function for the forward and gradient graph, with the
-      // symbolic dims bound (a specialisation is compiled per batch size).
+    case 'js':
+    case 'wasm': {
+      // A CPU backend's code for the forward and gradient graph, with the symbolic dims bound (a
+      // specialisation is compiled per batch size): the generated JavaScript function, or the
+      // WebAssembly module's kernels. The first line says which one `--backend cpu` runs.
       const g = passes(withGradients(lowered));
       const dims = Object.fromEntries(symbolicDims(g).map((d) => [d, opts.batch ?? 32]));
-      text = cpu.compile(g, { dtype: opts.dtype ?? 'f64' }).source(dims);
+      const choice = cpuChoice(g);
+      const backend = opts.emit === 'js' ? js : wasm;
+      const exe = backend.compile(g, { dtype: opts.dtype ?? 'f64' });
+      text = `// --backend cpu runs this graph as ${choice.backend}: ${choice.why}\n${exe.source(dims)}`;
+      exe.dispose();
       break;
     }
     case 'gpu': {

@@ -43,7 +43,7 @@ export function buildCli(io: Io, setExit: (code: number) => void): Command {
     .description('compile a model and print (or write) its graph, gradients included')
     .argument('<file>', '.model file')
     .addOption(
-      new Option('--emit <kind>', 'what to emit (gpu: the gpu.js kernels)')
+      new Option('--emit <kind>', "what to emit (js, wasm: the cpu backends' code; gpu: the gpu.js kernels)")
         .choices([...EMIT_KINDS])
         .default('text'),
     )
@@ -53,7 +53,7 @@ export function buildCli(io: Io, setExit: (code: number) => void): Command {
       new Option('--mode <mode>', 'training or evaluation graph').choices(['train', 'eval']).default('train'),
     )
     .option('--no-optimize', 'skip the graph passes')
-    .option('--batch <n>', 'with --emit js: the size of symbolic dims such as N', intArg(1))
+    .option('--batch <n>', 'with --emit js, wasm or gpu: the size of symbolic dims such as N', intArg(1))
     .action(guarded((file: string, o) => compileCommand(file, o, io)));
 
   const point = (c: Command) =>
@@ -129,9 +129,9 @@ export function buildCli(io: Io, setExit: (code: number) => void): Command {
     .addOption(
       new Option(
         '--backend <backend>',
-        'where to run: cpu, gpu (gpu.js on WebGL; fails if no GPU context), auto (gpu, else cpu, and says so)',
+        'where to run: cpu (WebAssembly SIMD; JavaScript for tiny graphs), js (generated JavaScript), gpu (gpu.js on WebGL; fails if no GPU context), auto (gpu, else cpu, and says so)',
       )
-        .choices(['cpu', 'gpu', 'auto'])
+        .choices(['cpu', 'js', 'gpu', 'auto'])
         .default('cpu'),
     )
     .option('--log <file>', 'JSON lines: one per step and one per evaluation')

@@ -1,7 +1,7 @@
 import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Tensor } from '@gradus/autodiff';
-import { type Backend, cpu, gpu, gpuProblem } from '@gradus/backends';
+import { type Backend, cpu, cpuFallingBack, gpu, gpuProblem, js } from '@gradus/backends';
 import { bindInputs, loadModel, UsageError } from '@gradus/dsl';
 import {
   CHECKPOINT_FILE,
@@ -37,7 +37,7 @@ export interface TrainCliOptions {
   readonly batch?: number;
   readonly seed?: number;
   readonly dtype?: 'f32' | 'f64';
-  readonly backend?: 'cpu' | 'gpu' | 'auto';
+  readonly backend?: 'cpu' | 'js' | 'gpu' | 'auto';
   readonly log?: string;
   readonly trace?: string;
   readonly checkpoint?: string;
@@ -100,12 +100,15 @@ function prepareLines(file: string, resumeStep: number | undefined): (line: obje
 }
 
 /**
- * `--backend`: `gpu` runs on gpu.js (single precision) or fails naming what is missing; `auto`
- * takes the GPU when a context can be made and otherwise falls back to the CPU, saying so.
+ * `--backend`: `cpu` is WebAssembly (JavaScript for tiny graphs), `js` the generated-JavaScript
+ * backend; `gpu` runs on gpu.js (single precision) or fails naming what is missing; `auto` takes
+ * the GPU when a context can be made and otherwise falls back to the CPU (and, for an op the
+ * wasm backend lacks, to `js`), saying so.
  */
 function chooseBackend(opts: TrainCliOptions, io: Io): { backend: Backend; dtype: 'f32' | 'f64' } {
   const choice = opts.backend ?? 'cpu';
   if (choice === 'cpu') return { backend: cpu, dtype: opts.dtype ?? 'f64' };
+  if (choice === 'js') return { backend: js, dtype: opts.dtype ?? 'f64' };
   const problem = gpuProblem();
   if (choice === 'gpu') {
     if (problem !== undefined) {
@@ -126,7 +129,7 @@ function chooseBackend(opts: TrainCliOptions, io: Io): { backend: Backend; dtype
   io.err(
     `--backend auto: using the cpu backend (${problem !== undefined ? `no GPU: ${problem}` : 'f64 was asked for and the gpu backend is single precision'})`,
   );
-  return { backend: cpu, dtype: opts.dtype ?? 'f32' };
+  return { backend: cpuFallingBack((m) => io.err(`--backend auto: ${m}`)), dtype: opts.dtype ?? 'f32' };
 }
 
 /** `gradus train FILE`: trains the model with its `train { }` settings, overridden by flags. */
