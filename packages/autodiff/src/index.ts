@@ -12,6 +12,7 @@ export * from './node.js';
 export type { ArgInfo, EvalContext, Inferred, OpDef, VjpContext, VjpThunk } from './op.js';
 export { defineOp } from './op.js';
 export * from './ops/index.js';
+export * from './own.js';
 export * from './passes/index.js';
 export * from './random.js';
 export * from './serialize.js';

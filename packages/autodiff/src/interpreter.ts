@@ -29,7 +29,8 @@ export interface InterpretOptions {
 export function interpret(targets: readonly Node[], opts: InterpretOptions = {}): Tensor[] {
   const order = topoSort(targets);
   const feeds = opts.feeds ?? {};
-  const dims: Record<string, number> = { ...opts.dims };
+  // Keyed by dim names from a model: no Object.prototype members (a dim may be called `constructor`).
+  const dims: Record<string, number> = Object.assign(Object.create(null), opts.dims);
   const round = opts.precision === 'f32';
   const values = new Map<Node, Tensor>();
 
@@ -47,7 +48,7 @@ export function interpret(targets: readonly Node[], opts: InterpretOptions = {})
   for (const node of order) {
     if (node.op !== 'Input' && node.op !== 'Variable') continue;
     const name = node.attrs.name as string;
-    const fed = feeds[name];
+    const fed = Object.hasOwn(feeds, name) ? feeds[name] : undefined;
     if (fed !== undefined) {
       values.set(node, bindLeaf(node, toTensor(fed, node.dtype, fedShape(fed, node.shape, dims))));
     } else if (name === STEP_INPUT) {

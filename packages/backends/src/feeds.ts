@@ -126,7 +126,8 @@ export function bindFeeds(
   if (feeds === null || typeof feeds !== 'object') {
     throw bad('E0403', 'run() needs an object of feeds, by input name');
   }
-  const dims: Record<string, number> = symbolic ? {} : NO_DIMS;
+  // Keyed by dim names from a model, which may be `constructor` or `toString`: no prototype.
+  const dims: Record<string, number> = symbolic ? Object.create(null) : NO_DIMS;
   const unsettled: [string, Shape, ConcreteShape][] = [];
   fed.length = 0;
   for (const leaf of leaves) {

@@ -4,6 +4,7 @@ import {
   type Graph,
   type Node,
   normalAt,
+  ownEntry,
   permutation,
   streamOf,
   suggest,
@@ -28,9 +29,9 @@ export function bindInputs(
   graph?: Graph,
 ): Record<string, Tensor> {
   const out: Record<string, Tensor> = Object.create(null);
-  const dims: Record<string, { value: number; by: string }> = {};
+  const dims: Record<string, { value: number; by: string }> = Object.create(null);
   for (const input of model.inputs) {
-    const col = columns[input.name];
+    const col = ownEntry(columns, input.name);
     if (!col) {
       const s = suggest(input.name, Object.keys(columns));
       throw new UsageError(

@@ -16,7 +16,7 @@
  *
  * Any `lr` may be a schedule; so may every hyper-parameter of the transforms.
  */
-import { diagnostic, GradusError } from '@gradus/autodiff';
+import { diagnostic, GradusError, ownEntry } from '@gradus/autodiff';
 import { type CallSpec, OPTIMIZERS, type SettingValue } from './catalogue.js';
 import { scheduleFromSpec } from './schedules/from-spec.js';
 import { defineSchedule, type Hyper, isSchedule, type Schedule } from './schedules/schedule.js';
@@ -148,7 +148,7 @@ export interface FromSpecOptions {
  * not gradient transformations.
  */
 export function optimizerFromSpec(spec: CallSpec, opts: FromSpecOptions = {}): SpecOptimizer {
-  const entry = Object.hasOwn(OPTIMIZERS, spec.name) ? OPTIMIZERS[spec.name] : undefined;
+  const entry = ownEntry(OPTIMIZERS, spec.name);
   if (!entry) throw unknownName('optimizer', spec, Object.keys(OPTIMIZERS));
   if (!Object.hasOwn(NAMED_OPTIMIZERS, spec.name)) {
     throw new GradusError(

@@ -1,4 +1,4 @@
-import { type InitSpec, suggest } from '@gradus/autodiff';
+import { type InitSpec, ownEntry, suggest } from '@gradus/autodiff';
 import type { Expr } from '../syntax/ast.js';
 import { fail } from './errors.js';
 
@@ -89,7 +89,7 @@ export function resolveInit(
       'expected an initialiser: a name like glorot_uniform, a call like normal(std = 0.1), or a literal',
       e.span,
     );
-  const entry = INITIALISERS[name];
+  const entry = ownEntry(INITIALISERS, name);
   if (!entry) {
     const s = suggest(name, INITIALISER_NAMES);
     return fail(

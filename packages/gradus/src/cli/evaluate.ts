@@ -1,5 +1,5 @@
 import { dirname } from 'node:path';
-import { type Tensor, toNested } from '@gradus/autodiff';
+import { ownEntry, type Tensor, toNested } from '@gradus/autodiff';
 import { cpu, type Executable } from '@gradus/backends';
 import type { Lowered } from '@gradus/dsl';
 import { bindInputs, loadModel, UsageError } from '@gradus/dsl';
@@ -37,7 +37,7 @@ function prepare(path: string, opts: EvalOptions, outputs: (l: Lowered) => strin
   const exe = cpu.compile(lowered.graph, { dtype, seed, outputs: outputs(lowered) });
   if (checkpoint) {
     for (const name of exe.variables) {
-      const t = checkpoint.variables[name];
+      const t = ownEntry(checkpoint.variables, name);
       if (!t) throw new UsageError(`the checkpoint in ${opts.checkpoint} has no value for '${name}'`);
       exe.write(name, t);
     }

@@ -57,7 +57,7 @@ export function pointOf(
     inputs = sampleRows(inputs, opts.batch, seed);
     if (total > opts.batch) dataSource += `, ${opts.batch} examples sampled`;
   }
-  const dims: Record<string, number> = {};
+  const dims: Record<string, number> = Object.create(null);
   for (const inp of model.inputs)
     inp.shape.forEach((d, i) => {
       if (typeof d === 'string') dims[d] = inputs[inp.name].shape[i];

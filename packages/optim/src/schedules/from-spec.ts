@@ -1,3 +1,4 @@
+import { ownEntry } from '@gradus/autodiff';
 import { type CallSpec, SCHEDULES } from '../catalogue.js';
 import { schedules } from './library.js';
 import type { Schedule } from './schedule.js';
@@ -9,7 +10,7 @@ import { resolveArgs, unknownName } from './spec-args.js';
  * is built with the same base. Unknown names and bad arguments are GradusErrors.
  */
 export function scheduleFromSpec(spec: CallSpec, base = 1): Schedule {
-  const entry = Object.hasOwn(SCHEDULES, spec.name) ? SCHEDULES[spec.name] : undefined;
+  const entry = ownEntry(SCHEDULES, spec.name);
   if (!entry || !Object.hasOwn(schedules, spec.name))
     throw unknownName('schedule', spec, Object.keys(SCHEDULES));
   const a = resolveArgs('schedule', spec, entry);

@@ -1,4 +1,4 @@
-import { diagnostic, GradusError } from '@gradus/autodiff';
+import { diagnostic, GradusError, ownEntry } from '@gradus/autodiff';
 import { SCHEDULES } from '../catalogue.js';
 import type { Arith } from './arith.js';
 import { type PlateauRule, reduceOnPlateau } from './plateau.js';
@@ -15,7 +15,8 @@ import { defineSchedule, type Schedule } from './schedule.js';
  */
 
 const def = (schedule: string, arg: string): number => {
-  const d = SCHEDULES[schedule]?.args[arg]?.default;
+  const entry = ownEntry(SCHEDULES, schedule);
+  const d = entry && ownEntry(entry.args, arg)?.default;
   if (typeof d !== 'number') throw new Error(`catalogue: schedule ${schedule}.${arg} has no numeric default`);
   return d;
 };
