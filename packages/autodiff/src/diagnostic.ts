@@ -82,8 +82,11 @@ export function levenshtein(a: string, b: string): number {
 export function suggest(word: string, candidates: Iterable<string>): string | undefined {
   let best: string | undefined;
   let bestDist = Math.max(1, Math.floor(word.length / 3)) + 1;
+  const w = word.toLowerCase();
   for (const c of candidates) {
-    const d = levenshtein(word.toLowerCase(), c.toLowerCase());
+    // The distance is at least the difference in length: skip what cannot beat the best so far.
+    if (Math.abs(c.length - w.length) >= bestDist) continue;
+    const d = levenshtein(w, c.toLowerCase());
     if (d < bestDist) {
       best = c;
       bestDist = d;

@@ -11,6 +11,14 @@ import { broadcastStrides, contiguousStrides, num } from './emit.js';
 import { type ElemSource, type Kernel, type KernelContext, kernels } from './kernels.js';
 import type { BufferSpec } from './plan.js';
 
+/**
+ * V8 gives every local of a function (block-scoped ones included) a slot in its frame, so one
+ * `run` for a graph of 100,000 steps overflows the stack when it is called. Steps are blocks that
+ * communicate only through buffers, so the code is split into functions of about this many
+ * characters, which `run` calls in order.
+ */
+const MAX_PART_CHARS = 100_000;
+
 export interface CodegenOptions {
   readonly precision: 'f32' | 'f64';
   /** Fuse elementwise chains and reductions (on by default; off to test the plain kernels). */
@@ -106,7 +114,9 @@ export function generate(
   };
 
   const helpers = new Map<string, string>();
-  const body: string[] = [];
+  // The steps' code, in parts of bounded size (see MAX_PART_CHARS).
+  const parts: string[][] = [[]];
+  let partChars = 0;
   for (const step of sched.steps) {
     if (sched.aliases.has(step)) continue;
     const members = sched.members.get(step);
@@ -129,9 +139,20 @@ export function generate(
     };
     const kernel = kernels[step.op] as Kernel<typeof step.op>;
     const code = kernel(step as never, ctx);
-    if (code.length > 0)
-      body.push(`  // ${step.op} → b${bufId(step)}`, '  {', code.replace(/^/gm, '  '), '  }');
+    if (code.length === 0) continue;
+    if (partChars > MAX_PART_CHARS) {
+      parts.push([]);
+      partChars = 0;
+    }
+    parts[parts.length - 1].push(
+      `  // ${step.op} → b${bufId(step)}`,
+      '  {',
+      code.replace(/^/gm, '  '),
+      '  }',
+    );
+    partChars += code.length;
   }
+  const body = parts.flat();
 
   // Small buffers copy element by element (a `set` call costs more than a few moves).
   const copy = (to: number, from: number, length: number) =>
@@ -150,9 +171,14 @@ export function generate(
     ...(decl.length > 0 ? [`const ${decl.join(', ')};`] : []),
     `const uniformAt = R.uniformAt, normalAt = R.normalAt;`,
     ...helpers.values(),
-    `function run() {`,
-    ...body,
-    `}`,
+    ...(parts.length === 1
+      ? [`function run() {`, ...parts[0], `}`]
+      : [
+          ...parts.flatMap((lines, k) => [`function run${k}() {`, ...lines, `}`]),
+          `function run() {`,
+          ...parts.map((_, k) => `  run${k}();`),
+          `}`,
+        ]),
     `function commit() {`,
     ...stage,
     ...assign,

@@ -243,3 +243,20 @@ describe('hostile names never reach generated code', () => {
     expect(() => cpu.compile(g).source()).toThrow(GradusError);
   });
 });
+
+describe('cpu backend on very long graphs', () => {
+  it('splits the generated code into parts and computes what the interpreter does', () => {
+    // 60,000 chained steps: one function holding them all overflows the stack when called.
+    const g = graph();
+    const x = g.param('x', [3], init.literal([1, 2, 3]));
+    let v = x;
+    for (let i = 0; i < 60_000; i++) v = v.mul(1.00001).add(i % 7 === 0 ? 1e-6 : -1e-6);
+    g.output('loss', v.sum(), 'loss');
+    const ex = cpu.compile(g, {});
+    const source = ex.source({});
+    expect(source).toContain('function run1()');
+    const got = ex.run({});
+    const want = run(g, { feeds: { x: [1, 2, 3] } });
+    expect(compareTensors('loss', got.loss, want.outputs.loss, 1e-12)).toEqual([]);
+  });
+});

@@ -25,6 +25,13 @@ export interface Schedule {
 
 const REDUCTIONS = new Set(['Sum', 'Max', 'Min']);
 
+/**
+ * A fused group is one block of generated code with a local per member; past this many members
+ * a chain is cut into several groups, so the code stays within what the engine compiles and runs
+ * (a chain of 100,000 elementwise ops in one block overflows the stack).
+ */
+export const MAX_GROUP_MEMBERS = 1000;
+
 export function isLeaf(n: Node): boolean {
   return opDefs[n.op].leaf === true;
 }
@@ -53,6 +60,7 @@ export function schedule(
     }
   }
   const groupOf = new Map<Node, Node>();
+  const groupSize = new Map<Node, number>();
   const members = new Map<Node, Node[]>();
   const inline = new Set<Node>();
   for (let k = order.length - 1; k >= 0; k--) {
@@ -65,8 +73,11 @@ export function schedule(
       !results.has(n) &&
       root !== undefined &&
       cons.every((c) => groupOf.get(c) === root) &&
+      (groupSize.get(root) ?? 1) < MAX_GROUP_MEMBERS &&
       sameShape(shapeOf(n), shapeOf(root));
-    groupOf.set(n, joins ? root : n);
+    const r = joins ? root : n;
+    groupOf.set(n, r);
+    groupSize.set(r, (groupSize.get(r) ?? 0) + 1);
     if (joins) inline.add(n);
   }
   for (const n of order) {

@@ -2,6 +2,7 @@
 export {
   type LineCol,
   lineCol,
+  MAX_SHOWN_DIAGNOSTICS,
   type RenderOptions,
   renderDiagnostic,
   renderDiagnostics,

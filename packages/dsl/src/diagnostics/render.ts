@@ -63,7 +63,16 @@ export function renderDiagnostic(d: Diagnostic, file: SourceFile, opts: RenderOp
   return lines.join('\n');
 }
 
-/** Several diagnostics, separated by blank lines, then a summary such as `2 errors`. */
+/**
+ * At most this many diagnostics of one file are rendered; the rest are counted. A generated file
+ * with 20,000 mistakes is not read to its end, and rendering each costs a scan of the text.
+ */
+export const MAX_SHOWN_DIAGNOSTICS = 100;
+
+/**
+ * Several diagnostics, separated by blank lines, then a summary such as `2 errors`. Past
+ * `MAX_SHOWN_DIAGNOSTICS`, a line says how many more there are.
+ */
 export function renderDiagnostics(
   list: readonly Diagnostic[],
   file: SourceFile,
@@ -74,9 +83,12 @@ export function renderDiagnostics(
   const counts = (['error', 'warning', 'note'] as const)
     .map((severity) => [severity, list.filter((d) => d.severity === severity).length] as const)
     .filter(([, n]) => n > 0)
-    .map(([severity, n]) => `${n} ${severity}${n === 1 ? '' : 's'}`);
+    .map(([severity, n]) => `${n.toLocaleString('en-US')} ${severity}${n === 1 ? '' : 's'}`);
   const summary = paint.bold(counts.join(', '));
-  return [...list.map((d) => renderDiagnostic(d, file, opts)), summary].join('\n\n');
+  const shown = list.slice(0, MAX_SHOWN_DIAGNOSTICS).map((d) => renderDiagnostic(d, file, opts));
+  const rest = list.length - shown.length;
+  const more = rest > 0 ? [`… and ${rest.toLocaleString('en-US')} more not shown`] : [];
+  return [...shown, ...more, summary].join('\n\n');
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -94,6 +106,11 @@ function renderNote(note: RelatedNote, file: SourceFile, width: number, paint: P
   ];
 }
 
+/** Longer source lines are shown as a window of about this many code points around the span. */
+const FRAME_COLUMNS = 120;
+/** Code points kept before (and at least after) the span in such a window. */
+const FRAME_CONTEXT = 40;
+
 /** The code frame: an empty gutter line, the source line, and the caret line. */
 function frame(
   text: string,
@@ -109,16 +126,25 @@ function frame(
   const newline = text.indexOf('\n', start);
   let lineEnd = newline === -1 ? text.length : newline;
   if (lineEnd > lineStart && text[lineEnd - 1] === '\r') lineEnd--; // CRLF files
-  const before = text.slice(lineStart, start);
-  const underlined = text.slice(start, Math.min(end, lineEnd));
-  const carets = '^'.repeat(Math.max(1, codePoints(underlined)));
+  let before = [...text.slice(lineStart, start)];
+  let underlined = [...text.slice(start, Math.min(end, lineEnd))];
+  let after = [...text.slice(Math.min(end, lineEnd), lineEnd)];
+  // A long line (generated code, a minified model) shows only a window around the span.
+  if (before.length + underlined.length + after.length > FRAME_COLUMNS) {
+    if (before.length > FRAME_CONTEXT) before = ['…', ...before.slice(-FRAME_CONTEXT)];
+    if (underlined.length > FRAME_COLUMNS - 2 * FRAME_CONTEXT)
+      underlined = underlined.slice(0, FRAME_COLUMNS - 2 * FRAME_CONTEXT);
+    const room = Math.max(FRAME_CONTEXT, FRAME_COLUMNS - before.length - underlined.length);
+    if (after.length > room) after = [...after.slice(0, room), '…'];
+  }
+  const carets = '^'.repeat(Math.max(1, underlined.length));
   // The caret line mirrors the source line's tabs so the carets line up under any tab width.
-  const pad = [...before].map((c) => (c === '\t' ? '\t' : ' ')).join('');
+  const pad = before.map((c) => (c === '\t' ? '\t' : ' ')).join('');
   const blank = ' '.repeat(width);
   const number = String(lineCol(text, start).line).padStart(width);
   return [
     `${blank} ${paint.gutter('|')}`,
-    `${paint.gutter(number)} ${paint.gutter('|')} ${visible(text.slice(lineStart, lineEnd))}`,
+    `${paint.gutter(number)} ${paint.gutter('|')} ${visible([...before, ...underlined, ...after].join(''))}`,
     `${blank} ${paint.gutter('|')} ${pad}${paint[tone](label ? `${carets} ${label}` : carets)}`,
   ];
 }

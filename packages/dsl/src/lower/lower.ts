@@ -10,6 +10,7 @@ import {
   type InitSpec,
   type Mode,
   type OutputKind,
+  ownEntry,
   type RelatedNote,
   type Shape,
   type Span,
@@ -17,7 +18,18 @@ import {
   suggest,
   type Value,
 } from '@gradus/autodiff';
-import type { CallExpr, Expr, FnDecl, ModelDecl, Program, Stmt, TensorType } from '../syntax/ast.js';
+import { MAX_SHOWN_DIAGNOSTICS } from '../diagnostics/index.js';
+import type {
+  BinaryExpr,
+  CallExpr,
+  Expr,
+  FnDecl,
+  IndexExpr,
+  ModelDecl,
+  Program,
+  Stmt,
+  TensorType,
+} from '../syntax/ast.js';
 import { Args, asTensorValue, BUILTINS } from './builtins.js';
 import { fail, fromCore, LowerError } from './errors.js';
 import { INITIALISER_NAMES, resolveInit } from './init-spec.js';
@@ -80,12 +92,24 @@ type Binding =
   | { readonly kind: 'dim'; readonly value?: number; readonly span: Span }
   | { readonly kind: 'value'; readonly val: Val; readonly span: Span; readonly decl?: DeclInfo }
   /** Declared, but its statement failed: uses are not reported again. */
-  | { readonly kind: 'broken'; readonly span: Span };
+  | { readonly kind: 'broken'; readonly span: Span }
+  /** Being defined by the statement now lowered: a use is a use before its definition. */
+  | { readonly kind: 'pending'; readonly span: Span };
+
+/** An expression that is not a left-associative chain (those are lowered by a loop). */
+type Leaf = Exclude<Expr, BinaryExpr | IndexExpr>;
 
 /** Raised when an expression uses a name whose own statement already failed (no second report). */
 class Poisoned extends Error {}
 
 const MAX_INLINE_DEPTH = 32;
+
+/**
+ * Functions are inlined, so `fn f1(x) = f0(f0(x))` … `f30` doubles the work at every level. The
+ * expressions lowered inside all the inlined bodies of one model are capped (E0124), so a short
+ * file cannot make `check` run for hours.
+ */
+export const MAX_INLINED_EXPRESSIONS = 200_000;
 
 /**
  * Lowers one model of a parsed program to a graph: resolves names and dims, inlines `fn`s, runs
@@ -108,7 +132,7 @@ export function lower(
           notes: [{ message: 'first defined here', span: prev.nameSpan }],
         }),
       );
-    } else if (fn.name in BUILTINS) {
+    } else if (ownEntry(BUILTINS, fn.name)) {
       diagnostics.push(
         diagnostic('E0110', `function '${fn.name}' has the name of a built-in`, {
           span: fn.nameSpan,
@@ -159,6 +183,10 @@ class ModelLowerer {
   private readonly train: TrainConfig = {};
   private lossSpan?: Span;
   private inlineDepth = 0;
+  /** Expressions lowered inside inlined function bodies so far (capped by MAX_INLINED_EXPRESSIONS). */
+  private inlined = 0;
+  /** The call in the model's own statements whose inlining is under way. */
+  private outerCall?: CallExpr;
 
   constructor(
     private readonly model: ModelDecl,
@@ -318,14 +346,14 @@ class ModelLowerer {
         return;
       }
       case 'let': {
-        this.declare(s.name, s.nameSpan, { kind: 'broken', span: s.nameSpan });
+        this.declare(s.name, s.nameSpan, { kind: 'pending', span: s.nameSpan });
         const val = this.expr(s.value, this.scope);
         this.scope.set(s.name, { kind: 'value', val, span: s.nameSpan });
         return;
       }
       case 'output':
       case 'metric': {
-        this.declare(s.name, s.nameSpan, { kind: 'broken', span: s.nameSpan });
+        this.declare(s.name, s.nameSpan, { kind: 'pending', span: s.nameSpan });
         const v = this.tensorOf(s.value, this.scope);
         if (s.kind === 'metric' && v.rank !== 0) {
           fail(
@@ -376,8 +404,9 @@ class ModelLowerer {
       }
       const b = this.scope.get(d.name);
       if (b?.kind !== 'dim') {
-        const dimNames = [...this.scope].filter(([, v]) => v.kind === 'dim').map(([k]) => k);
-        const s = suggest(d.name, dimNames);
+        const s = this.suggest(d.name, () =>
+          [...this.scope].filter(([, v]) => v.kind === 'dim').map(([k]) => k),
+        );
         if (b?.kind === 'broken') throw new Poisoned();
         fail('E0102', b ? `'${d.name}' is not a dimension` : `unknown dimension '${d.name}'`, d.span, {
           hint: s ? `did you mean ${s}?` : `declare it first: dim ${d.name} = ...`,
@@ -393,19 +422,71 @@ class ModelLowerer {
 
   // ---- expressions ------------------------------------------------------------------------
 
+  /**
+   * "Did you mean" costs a pass over every name in scope. Past the diagnostics a renderer shows,
+   * nobody reads the hint, and 20,000 unknown names would cost 20,000 such passes: stop hinting.
+   */
+  private hinting(): boolean {
+    return this.diagnostics.length < MAX_SHOWN_DIAGNOSTICS;
+  }
+
+  private suggest(word: string, candidates: () => Iterable<string>): string | undefined {
+    return this.hinting() ? suggest(word, candidates()) : undefined;
+  }
+
   private tensorOf(e: Expr, scope: ReadonlyMap<string, Binding>): Value {
     return asTensorValue(this.g, { val: this.expr(e, scope), span: e.span }, 'this expression');
   }
 
+  /**
+   * Left-associative chains (`a + b + c + …`, `x[0][1]…`) are as deep as they are long, so their
+   * left spine is lowered by a loop: a sum of thousands of terms must not exhaust the stack. Every
+   * other kind of nesting is bounded by the parser (E0014).
+   */
   private expr(e: Expr, scope: ReadonlyMap<string, Binding>): Val {
+    const spine: (BinaryExpr | IndexExpr)[] = [];
+    let head: Expr = e;
+    while (head.kind === 'binary' || head.kind === 'index') {
+      spine.push(head);
+      head = head.kind === 'binary' ? head.left : head.target;
+    }
+    const leaf = head;
+    let v = this.located(leaf, scope, () => this.exprInner(leaf, scope));
+    for (let i = spine.length - 1; i >= 0; i--) {
+      const node = spine[i];
+      const left = v;
+      v = this.located(node, scope, () =>
+        node.kind === 'binary' ? this.binary(node, left, scope) : this.index(node, left, scope),
+      );
+    }
+    return v;
+  }
+
+  /** Runs the lowering of `e` with its span current, turning core errors into diagnostics there. */
+  private located(e: Expr, scope: ReadonlyMap<string, Binding>, f: () => Val): Val {
+    if (this.inlineDepth > 0 && ++this.inlined > MAX_INLINED_EXPRESSIONS) this.inliningTooLarge();
     return this.g.withSpan(e.span, () => {
       try {
-        return this.exprInner(e, scope);
+        return f();
       } catch (err) {
         if (err instanceof GradusError) throw fromCore(err, e.span, this.operandNotes(e, scope));
         throw err;
       }
     });
+  }
+
+  private inliningTooLarge(): never {
+    const call = this.outerCall as CallExpr;
+    const fn = this.fns.get(call.callee) as FnDecl;
+    return fail(
+      'E0124',
+      `inlining the functions called here expands to more than ${MAX_INLINED_EXPRESSIONS.toLocaleString('en-US')} expressions`,
+      call.span,
+      {
+        notes: [{ message: `${fn.name} is defined here`, span: fn.nameSpan }],
+        hint: 'functions are inlined where they are called: a function that calls another twice doubles the code at every level',
+      },
+    );
   }
 
   /** For a failing op over names, "W1 declared here as [D, H] = [2, 100]" notes. */
@@ -426,7 +507,7 @@ class ModelLowerer {
     return { notes };
   }
 
-  private exprInner(e: Expr, scope: ReadonlyMap<string, Binding>): Val {
+  private exprInner(e: Leaf, scope: ReadonlyMap<string, Binding>): Val {
     switch (e.kind) {
       case 'number':
         return { kind: 'number', n: e.value, integer: e.integer };
@@ -440,12 +521,8 @@ class ModelLowerer {
         if (v.kind === 'number') return { kind: 'number', n: -v.n, integer: v.integer };
         return { kind: 'tensor', v: this.asTensor(v, e.operand.span).neg() };
       }
-      case 'binary':
-        return this.binary(e.op, e, scope);
       case 'call':
         return this.call(e, scope);
-      case 'index':
-        return this.index(e, scope);
       case 'tensor':
         return this.literal(e, scope);
     }
@@ -459,6 +536,12 @@ class ModelLowerer {
     const b = scope.get(name);
     if (b?.kind === 'broken') throw new Poisoned();
     if (b?.kind === 'value') return b.val;
+    if (b?.kind === 'pending') {
+      return fail('E0107', `'${name}' is used before it is defined`, span, {
+        notes: [{ message: `'${name}' is being defined here, by this statement`, span: b.span }],
+        hint: 'a statement cannot use the name it defines: give the new value another name',
+      });
+    }
     if (b?.kind === 'dim') {
       if (b.value !== undefined) return { kind: 'number', n: b.value, integer: true };
       return {
@@ -467,7 +550,7 @@ class ModelLowerer {
       };
     }
     if (name === 'true' || name === 'false') return { kind: 'symbol', name };
-    if (name in BUILTINS || this.fns.has(name)) {
+    if (ownEntry(BUILTINS, name) || this.fns.has(name)) {
       return fail('E0114', `'${name}' is a function: call it, as in ${name}(...)`, span);
     }
     const later = this.declaredAt.get(name);
@@ -476,18 +559,21 @@ class ModelLowerer {
         notes: [{ message: `'${name}' is defined here`, span: later }],
       });
     }
-    const candidates = [...scope.keys(), ...(scope === this.scope ? [] : [])];
-    const s = suggest(name, candidates);
+    const s = this.suggest(name, () => scope.keys());
     return fail('E0101', `unknown name '${name}'`, span, s ? { hint: `did you mean ${s}?` } : {});
   }
 
-  private binary(op: string, e: Extract<Expr, { kind: 'binary' }>, scope: ReadonlyMap<string, Binding>): Val {
-    const l = this.expr(e.left, scope);
+  /** `e` with its left operand already lowered to `l`. */
+  private binary(e: BinaryExpr, l: Val, scope: ReadonlyMap<string, Binding>): Val {
+    const op = e.op;
     const r = this.expr(e.right, scope);
     if (l.kind === 'number' && r.kind === 'number') {
       const n = foldNumbers(op, l.n, r.n);
       if (n !== undefined)
         return { kind: 'number', n, integer: Number.isInteger(n) && l.integer && r.integer && op !== '/' };
+      // A comparison of two numbers (`1 > 0`, `D > 1` with a constant D) is a constant bool.
+      const c = foldComparison(op, l.n, r.n);
+      if (c !== undefined) return { kind: 'tensor', v: this.g.constant(c ? 1 : 0, 'bool') };
     }
     for (const [v, side] of [
       [l, e.left],
@@ -497,8 +583,9 @@ class ModelLowerer {
         fail('E0105', `'${op}' needs numbers or tensors, got ${describeVal(v)}`, side.span);
     }
     const num = (v: Val) => (v.kind === 'number' ? v.n : undefined);
-    const a = l.kind === 'number' ? undefined : this.asTensor(l, e.left.span);
     const b = r.kind === 'number' ? undefined : this.asTensor(r, e.right.span);
+    // Two numbers reach here only for `@`, which then reports their rank.
+    const a = l.kind === 'number' && b ? undefined : this.asTensor(l, e.left.span);
     const tensor = (v: Value): Val => ({ kind: 'tensor', v });
     // A number on the left: build `op(number, tensor)` by the tensor's methods.
     const lhs =
@@ -539,12 +626,7 @@ class ModelLowerer {
   }
 
   /** `a @ b` with the language's own message for mismatched inner dimensions. */
-  private matmul(
-    a: Value,
-    b: Value,
-    e: Extract<Expr, { kind: 'binary' }>,
-    scope: ReadonlyMap<string, Binding>,
-  ): Value {
+  private matmul(a: Value, b: Value, e: BinaryExpr, scope: ReadonlyMap<string, Binding>): Value {
     const label = (x: Expr, v: Value) =>
       x.kind === 'name'
         ? `${x.name} is ${formatShape(v.shape)}`
@@ -585,7 +667,7 @@ class ModelLowerer {
     wantFirst: Dim,
     scope: ReadonlyMap<string, Binding>,
   ): string | undefined {
-    if (culprit.kind !== 'name') return undefined;
+    if (culprit.kind !== 'name' || !this.hinting()) return undefined;
     const fits = [...scope.entries()]
       .filter(
         ([n, b]) =>
@@ -605,9 +687,9 @@ class ModelLowerer {
   private call(e: CallExpr, scope: ReadonlyMap<string, Binding>): Val {
     const fn = this.fns.get(e.callee);
     if (fn) return this.inline(fn, e, scope);
-    const builtin = BUILTINS[e.callee];
+    const builtin = ownEntry(BUILTINS, e.callee);
     if (!builtin) {
-      const s = suggest(e.callee, [...Object.keys(BUILTINS), ...this.fns.keys()]);
+      const s = this.suggest(e.callee, () => [...Object.keys(BUILTINS), ...this.fns.keys()]);
       const isInit = INITIALISER_NAMES.includes(e.callee);
       return fail('E0116', `unknown function '${e.callee}'`, e.calleeSpan, {
         ...(s
@@ -682,6 +764,7 @@ class ModelLowerer {
       local.set(p.name, { kind: 'value', val: this.expr(e.args[i], scope), span: p.span });
       this.bound(p.name, p.span, local.get(p.name));
     });
+    if (this.inlineDepth === 0) this.outerCall = e;
     this.inlineDepth++;
     try {
       for (const l of fn.lets) {
@@ -693,6 +776,7 @@ class ModelLowerer {
     } catch (err) {
       if (
         err instanceof LowerError &&
+        err.diagnostic.code !== 'E0124' &&
         !err.diagnostic.notes.some((n) => n.message.startsWith('in this call'))
       ) {
         throw new LowerError({
@@ -706,8 +790,9 @@ class ModelLowerer {
     }
   }
 
-  private index(e: Extract<Expr, { kind: 'index' }>, scope: ReadonlyMap<string, Binding>): Val {
-    const target = this.tensorOf(e.target, scope);
+  /** `e` with its target already lowered to `t`. */
+  private index(e: IndexExpr, t: Val, scope: ReadonlyMap<string, Binding>): Val {
+    const target = asTensorValue(this.g, { val: t, span: e.target.span }, 'this expression');
     const intOf = (x: Expr | undefined): number | undefined => {
       if (!x) return undefined;
       const v = this.expr(x, scope);
@@ -770,6 +855,25 @@ function foldNumbers(op: string, a: number, b: number): number | undefined {
       return a / b;
     case '^':
       return a ** b;
+    default:
+      return undefined;
+  }
+}
+
+function foldComparison(op: string, a: number, b: number): boolean | undefined {
+  switch (op) {
+    case '==':
+      return a === b;
+    case '!=':
+      return a !== b;
+    case '<':
+      return a < b;
+    case '<=':
+      return a <= b;
+    case '>':
+      return a > b;
+    case '>=':
+      return a >= b;
     default:
       return undefined;
   }

@@ -1,4 +1,4 @@
-import { type Diagnostic, type Span, suggest } from '@gradus/autodiff';
+import { type Diagnostic, ownEntry, type Span, suggest } from '@gradus/autodiff';
 import {
   type ArgType,
   type CallSpec,
@@ -10,7 +10,7 @@ import {
   type SettingValue,
   TRAIN_SETTINGS,
 } from '@gradus/optim';
-import type { Expr, TrainSetting } from '../syntax/ast.js';
+import type { BinaryExpr, Expr, TrainSetting } from '../syntax/ast.js';
 import { fail, LowerError } from './errors.js';
 
 export type { CallSpec, DataSpec, SettingValue };
@@ -31,18 +31,34 @@ export interface TrainConfig {
   validation?: number;
 }
 
+const ARITHMETIC = ['+', '-', '*', '/', '^'];
+
+/**
+ * The value of constant arithmetic such as `2 * 32`. The left spine of `1 + 1 + …` is walked by a
+ * loop (it can be as long as the file); other nesting is bounded by the parser.
+ */
 function literal(e: Expr): number | undefined {
-  if (e.kind === 'number') return e.value;
-  if (e.kind === 'unary' && e.op === '-') {
-    const v = literal(e.operand);
-    return v === undefined ? undefined : -v;
+  const spine: BinaryExpr[] = [];
+  let head = e;
+  while (head.kind === 'binary' && ARITHMETIC.includes(head.op)) {
+    spine.push(head);
+    head = head.left;
   }
-  if (e.kind === 'unary' && e.op === '+') return literal(e.operand);
-  if (e.kind === 'binary' && ['+', '-', '*', '/', '^'].includes(e.op)) {
-    const a = literal(e.left);
-    const b = literal(e.right);
-    if (a === undefined || b === undefined) return undefined;
-    return e.op === '+' ? a + b : e.op === '-' ? a - b : e.op === '*' ? a * b : e.op === '/' ? a / b : a ** b;
+  let v = leafLiteral(head);
+  for (let i = spine.length - 1; i >= 0 && v !== undefined; i--) {
+    const { op, right } = spine[i];
+    const b = literal(right);
+    if (b === undefined) return undefined;
+    v = op === '+' ? v + b : op === '-' ? v - b : op === '*' ? v * b : op === '/' ? v / b : v ** b;
+  }
+  return v;
+}
+
+function leafLiteral(e: Expr): number | undefined {
+  if (e.kind === 'number') return e.value;
+  if (e.kind === 'unary') {
+    const v = literal(e.operand);
+    return v === undefined ? undefined : e.op === '-' ? -v : v;
   }
   return undefined;
 }
@@ -80,7 +96,7 @@ export function resolveCall(
   if (name === undefined)
     return fail('E0503', `expected ${what} such as ${Object.keys(table)[0]}(...)`, e.span);
   const nameSpan = e.kind === 'call' ? e.calleeSpan : e.span;
-  const entry = table[name];
+  const entry = ownEntry(table, name);
   if (!entry) {
     const s = suggest(name, Object.keys(table));
     return fail('E0504', `unknown ${what} '${name}'`, nameSpan, {
@@ -100,7 +116,7 @@ export function resolveCall(
       given.set(entry.positional[i], a);
     });
     for (const na of e.namedArgs) {
-      if (!(na.name in entry.args)) {
+      if (!ownEntry(entry.args, na.name)) {
         const s = suggest(na.name, Object.keys(entry.args));
         fail('E0506', `${name} has no argument '${na.name}'`, na.nameSpan, {
           hint: s ? `did you mean ${s}?` : `its arguments: ${Object.keys(entry.args).join(', ') || 'none'}`,
@@ -140,7 +156,7 @@ export function resolveCall(
 
 /** Validates one setting; throws a LowerError at the offending span. */
 export function resolveSetting(config: TrainConfig, key: string, value: Expr, keySpan: Span): void {
-  const spec = TRAIN_SETTINGS[key];
+  const spec = ownEntry(TRAIN_SETTINGS, key);
   if (!spec) {
     const s = suggest(key, Object.keys(TRAIN_SETTINGS));
     fail('E0501', `unknown training setting '${key}'`, keySpan, {

@@ -153,8 +153,16 @@ export function starStarPower(span: Span): Diagnostic {
  * The parser is recursive, and its error recovery walks the grammar along the whole rule stack,
  * so extreme nesting would exhaust the JavaScript stack. No real model comes close to the limit.
  */
-export function nestedTooDeeply(span: Span, limit: number | undefined): Diagnostic {
-  const detail = limit === undefined ? '' : ` (more than ${limit} levels of brackets)`;
+export function nestedTooDeeply(
+  span: Span,
+  tooDeep?: { readonly what: 'brackets' | 'operators'; readonly limit: number },
+): Diagnostic {
+  const detail =
+    tooDeep === undefined
+      ? ''
+      : tooDeep.what === 'brackets'
+        ? ` (more than ${tooDeep.limit} levels of brackets)`
+        : ` (signs, powers and brackets more than ${tooDeep.limit} deep)`;
   return make('E0014', `nested too deeply to parse${detail}`, span, {
     label: 'too deep',
     hint: "name intermediate results with 'let' to flatten the expression",

@@ -9,7 +9,9 @@ import { type IToken, tokenMatcher } from 'chevrotain';
 import { malformedNumber, unexpectedCharacter, unknownEscape, unterminatedString } from './errors.js';
 import { tokenSpan } from './spans.js';
 import {
+  AddOp,
   Equals,
+  Identifier,
   Keyword,
   LBracket,
   LCurly,
@@ -17,6 +19,7 @@ import {
   LParen,
   lexer,
   NumberLiteral,
+  PowOp,
   QuotedString,
   RBracket,
   RCurly,
@@ -185,21 +188,54 @@ export function showCharacters(chars: string): string {
 export const MAX_NESTING = 32;
 
 /**
- * The span of the first opener nested deeper than `MAX_NESTING` within one statement, if any.
- * Depth restarts at each keyword that starts a statement or declaration (any keyword not used
- * as an argument name, `init = ...`): recovery unwinds to the statement there, so a long file
- * with many unclosed parentheses is not mistaken for one deep expression.
+ * Prefix signs and powers (`- - x`, `a^b^c`) nest like brackets: each is a level of recursion in
+ * the parser and in lowering. Brackets and such chains together may nest this deep; deeper is
+ * refused before parsing. (Chains of `+`, `*` and the other left-associative operators are
+ * lowered by loops and are not limited.)
  */
-export function excessiveNesting(tokens: readonly IToken[]): Span | undefined {
-  let depth = 0;
+export const MAX_OPERATOR_CHAIN = 256;
+
+export interface TooDeep {
+  readonly span: Span;
+  /** What is nested: brackets, or a chain of signs and powers. */
+  readonly what: 'brackets' | 'operators';
+  readonly limit: number;
+}
+
+/** Tokens after which `+` and `-` are binary (they end an operand). */
+const OPERAND_ENDS = [Identifier, NumberLiteral, QuotedString, UnterminatedString, RParen, RBracket];
+
+/**
+ * The first place where brackets nest deeper than `MAX_NESTING`, or a chain of signs and powers
+ * grows longer than `MAX_OPERATOR_CHAIN`, within one statement, if any. Depth restarts at each
+ * keyword that starts a statement or declaration (any keyword not used as an argument name,
+ * `init = ...`): recovery unwinds to the statement there, so a long file with many unclosed
+ * parentheses is not mistaken for one deep expression.
+ */
+export function excessiveNesting(tokens: readonly IToken[]): TooDeep | undefined {
+  // One chain length per open bracket: `-(-(-x))` is three chains of one link inside brackets,
+  // which nest six deep.
+  let chains = [0];
   for (const [i, token] of tokens.entries()) {
+    const prev = i > 0 ? tokens[i - 1] : undefined;
     if (tokenMatcher(token, Keyword) && !(i + 1 < tokens.length && tokenMatcher(tokens[i + 1], Equals))) {
-      depth = 0;
+      chains = [0];
     } else if (tokenMatcher(token, LParen) || tokenMatcher(token, LBracket) || tokenMatcher(token, LCurly)) {
-      depth++;
-      if (depth > MAX_NESTING) return tokenSpan(token);
+      chains.push(0);
+      if (chains.length - 1 > MAX_NESTING)
+        return { span: tokenSpan(token) as Span, what: 'brackets', limit: MAX_NESTING };
     } else if (tokenMatcher(token, RParen) || tokenMatcher(token, RBracket) || tokenMatcher(token, RCurly)) {
-      depth = Math.max(0, depth - 1);
+      if (chains.length > 1) chains.pop();
+    } else if (
+      tokenMatcher(token, PowOp) ||
+      (tokenMatcher(token, AddOp) && !(prev && OPERAND_ENDS.some((t) => tokenMatcher(prev, t))))
+    ) {
+      chains[chains.length - 1]++;
+      const depth = chains.reduce((a, b) => a + b, chains.length - 1);
+      if (depth > MAX_OPERATOR_CHAIN)
+        return { span: tokenSpan(token) as Span, what: 'operators', limit: MAX_OPERATOR_CHAIN };
+    } else if (!OPERAND_ENDS.some((t) => tokenMatcher(token, t))) {
+      chains[chains.length - 1] = 0;
     }
   }
   return undefined;

@@ -9,7 +9,7 @@ import type { Diagnostic } from '@gradus/autodiff';
 import type { Program } from './ast.js';
 import type { ProgramCstNode } from './cst.js';
 import { internalError, nestedTooDeeply } from './errors.js';
-import { excessiveNesting, lex, MAX_NESTING } from './lexical.js';
+import { excessiveNesting, lex } from './lexical.js';
 import { ErrorContext } from './parse-errors.js';
 import { parser, parserMessages } from './parser.js';
 import { toAst } from './to-ast.js';
@@ -44,7 +44,7 @@ function parseUnguarded(text: string): ParseResult {
   if (tooDeep !== undefined) {
     return {
       program: emptyProgram(text),
-      diagnostics: [...lexed.diagnostics, nestedTooDeeply(tooDeep, MAX_NESTING)],
+      diagnostics: [...lexed.diagnostics, nestedTooDeeply(tooDeep.span, tooDeep)],
     };
   }
   parserMessages.reset();
