@@ -258,7 +258,8 @@ class ModelLowerer {
   // ---- statements -------------------------------------------------------------------------
 
   private bound(name: string, span: Span, b: Binding | undefined): void {
-    if (this.opts.onBind === undefined || b === undefined || b.kind === 'broken') return;
+    if (this.opts.onBind === undefined || b === undefined || b.kind === 'broken' || b.kind === 'pending')
+      return;
     this.opts.onBind(
       name,
       span,
