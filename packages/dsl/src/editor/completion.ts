@@ -12,16 +12,19 @@ import {
   Colon,
   Comma,
   Equals,
+  Fn,
   Identifier,
   Init,
   Keyword,
   LBracket,
   LCurly,
+  Let,
   LParen,
   lexer,
   Model,
   RBracket,
   RCurly,
+  Return,
   RParen,
   Semicolon,
   STATEMENT_KEYWORDS,
@@ -138,7 +141,14 @@ export function completionsAt(a: Analysis, offset: number): Completion[] {
     return [...argumentsOf(word, givenArguments(tokens, inner.at)), ...expression];
   }
   if (atStatementStart(a.text, tokens, offset, typing ? last : undefined)) {
-    const inModel = stack.some((o) => o.bracket === LCurly && isModelBody(tokens, o.at));
+    const body = [...stack].reverse().find((o) => o.bracket === LCurly);
+    if (body && isFnBody(tokens, body.at))
+      return [
+        ...words(FN_BODY_KEYWORDS, 'keyword'),
+        ...unparsedFnNames(tokens, body.at, expression),
+        ...expression,
+      ];
+    const inModel = body !== undefined && isModelBody(tokens, body.at);
     const keywords = inModel ? STATEMENT_KEYWORDS : TOP_LEVEL_KEYWORDS;
     return [...words(keywords, 'keyword'), ...(inModel ? expression : [])];
   }
@@ -186,6 +196,40 @@ function isShapeOpener(tokens: readonly IToken[], at: number): boolean {
 function isModelBody(tokens: readonly IToken[], at: number): boolean {
   return is(tokens[at - 2], Model);
 }
+
+/** `fn name(params) {`: a block body, whose statements are `let`s and a `return`. */
+function isFnBody(tokens: readonly IToken[], at: number): boolean {
+  if (!is(tokens[at - 1], RParen)) return false;
+  const open = tokens
+    .slice(0, at - 1)
+    .map((t) => t.tokenType)
+    .lastIndexOf(LParen);
+  return open >= 2 && is(tokens[open - 2], Fn);
+}
+
+/**
+ * A function body being typed may not parse yet (it has no `return`), so the tree has no function
+ * to take names from: its parameters and the `let`s above the cursor are read from the tokens.
+ */
+function unparsedFnNames(
+  tokens: readonly IToken[],
+  body: number,
+  known: readonly Completion[],
+): Completion[] {
+  const open = tokens
+    .slice(0, body - 1)
+    .map((t) => t.tokenType)
+    .lastIndexOf(LParen);
+  const params = tokens.slice(open + 1, body - 1).filter((t) => is(t, Identifier));
+  const lets = tokens.slice(body + 1).filter((t, i, list) => is(list[i - 1], Let) && is(t, Identifier));
+  const have = new Set(known.map((c) => c.label));
+  return [
+    ...params.map((t) => ({ label: t.image, kind: 'fnParam' })),
+    ...lets.map((t) => ({ label: t.image, kind: 'let' })),
+  ].filter((c) => !have.has(c.label) && have.add(c.label));
+}
+
+const FN_BODY_KEYWORDS = [Let, Return].map((t) => String((t.PATTERN as RegExp).source));
 
 /** The keyword that starts the statement the cursor is in (keywords used as `init = ` excluded). */
 function lastKeyword(tokens: readonly IToken[], stack: readonly Open[]): IToken | undefined {

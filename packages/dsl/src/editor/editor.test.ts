@@ -105,6 +105,9 @@ describe('the editor analysis', () => {
     const start = labels(twoLayer.replace('  input y: int[N]', '  |'));
     expect(start.slice(0, 8)).toEqual(['dim', 'input', 'param', 'let', 'output', 'metric', 'loss', 'train']);
     expect(labels('|')).toEqual(['fn', 'model']);
+    const inFn = labels('fn f(a, b) {\n  let t = a * b\n  |\n}');
+    expect(inFn.slice(0, 2)).toEqual(['let', 'return']);
+    expect(inFn).toEqual(expect.arrayContaining(['a', 'b', 't', 'relu']));
   });
 
   it('completes train blocks: settings, then optimisers, schedules and data sets and their arguments', () => {
