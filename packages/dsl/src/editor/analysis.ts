@@ -88,7 +88,7 @@ function sameUpToDims(written: Shape, bound: Shape, dims: ReadonlyMap<string, nu
   return written.length === bound.length && written.every((d, i) => substituteDim(d, values) === bound[i]);
 }
 
-/** `float[N, H] = [N, 100]`, `= 100` (a dim's value), `the number 0.5`. */
+/** `float[N, H] = [N, 100]`, `= 100` (a dim's value), `number = 0.5`. */
 export function describeBound(
   b: Bound,
   written: Bound | undefined,
@@ -106,6 +106,8 @@ export function describeBound(
         return `${type}${formatShape(sym)} = ${formatShape(shape)}`;
       return `${type}${formatShape(shape)}`;
     }
+    case 'number':
+      return `number = ${b.n}`;
     default:
       return describeVal(b);
   }

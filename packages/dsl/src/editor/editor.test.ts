@@ -63,8 +63,9 @@ describe('the editor analysis', () => {
 
   it('shows the bound shape alone where the written one cannot be known', () => {
     const text =
-      'model M {\n  dim N, D = 2\n  input x: float[N, D]\n  let z = x * [1, 2]\n  loss = sum(z)\n}';
+      'model M {\n  dim N, D = 2\n  input x: float[N, D]\n  let k = 2 / 4\n  let z = x * [1, 2] * k\n  loss = sum(z)\n}';
     expect(hoverAt(analyse(text), at(text, 'z =', 0))?.markdown).toContain('let z: float[N, 2]');
+    expect(hoverAt(analyse(text), at(text, 'k =', 0))?.markdown).toContain('let k: number = 0.5');
   });
 
   it('goes to the definition of a name, in the model or in a function', () => {
