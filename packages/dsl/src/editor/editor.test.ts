@@ -216,6 +216,9 @@ describe('the editor analysis', () => {
     ]);
     const ref = names.references.find((r) => r.name === 'rate');
     expect(ref).toMatchObject({ kind: 'declared', target: { kind: 'hyper', name: 'rate' } });
+    // ...and such a `hyper` renames like a let: its declaration and its use.
+    const analysis = { text, program: spliced, diagnostics: [], names, types: new Map() };
+    expect(renameEdits(analysis, 2, 'lr')).toEqual({ edits: [sp(0, 4), sp(14, 18)] });
   });
 
   it('never throws, whatever the text: every prefix of every model, and random edits', () => {
