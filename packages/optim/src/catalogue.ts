@@ -39,6 +39,16 @@ export interface CatalogueEntry {
 }
 
 const lr = (d: number): ArgSpec => ({ type: 'number', default: d, doc: 'learning rate' });
+const epsInside: ArgSpec = {
+  type: 'boolean',
+  default: false,
+  doc: "the lectures' form g/√(s + eps), eps inside the square root, instead of g/(√s + eps)",
+};
+const biasCorrection: ArgSpec = {
+  type: 'boolean',
+  default: true,
+  doc: 'divide the moments by 1 − βᵗ; false is the lectures\' "Adam (almost)"',
+};
 
 export const OPTIMIZERS: Readonly<Record<string, CatalogueEntry>> = {
   sgd: { doc: 'plain gradient descent: x −= lr·g', positional: ['lr'], args: { lr: lr(0.01) } },
@@ -55,7 +65,11 @@ export const OPTIMIZERS: Readonly<Record<string, CatalogueEntry>> = {
   adagrad: {
     doc: 'AdaGrad: s += g², x −= lr·g/(√s + eps)',
     positional: ['lr', 'eps'],
-    args: { lr: lr(0.01), eps: { type: 'number', default: 1e-10, doc: 'added to the denominator' } },
+    args: {
+      lr: lr(0.01),
+      eps: { type: 'number', default: 1e-10, doc: 'added to the denominator' },
+      eps_inside: epsInside,
+    },
   },
   rmsprop: {
     doc: 'RMSProp: s = αs + (1−α)g², x −= lr·g/(√s + eps)',
@@ -65,6 +79,7 @@ export const OPTIMIZERS: Readonly<Record<string, CatalogueEntry>> = {
       decay: { type: 'number', default: 0.99, doc: 'decay α of the squared-gradient average' },
       eps: { type: 'number', default: 1e-8, doc: 'added to the denominator' },
       centered: { type: 'boolean', default: false, doc: 'divide by the gradient variance estimate' },
+      eps_inside: epsInside,
     },
   },
   adadelta: {
@@ -85,6 +100,7 @@ export const OPTIMIZERS: Readonly<Record<string, CatalogueEntry>> = {
       beta2: { type: 'number', default: 0.999, doc: 'second-moment decay' },
       eps: { type: 'number', default: 1e-8, doc: 'added to the denominator' },
       amsgrad: { type: 'boolean', default: false, doc: 'use the running maximum of the second moment' },
+      bias_correction: biasCorrection,
     },
   },
   adamw: {
@@ -97,6 +113,7 @@ export const OPTIMIZERS: Readonly<Record<string, CatalogueEntry>> = {
       eps: { type: 'number', default: 1e-8, doc: 'added to the denominator' },
       weight_decay: { type: 'number', default: 0.01, doc: 'decoupled decay λ: x −= lr·λ·x' },
       amsgrad: { type: 'boolean', default: false, doc: 'use the running maximum of the second moment' },
+      bias_correction: biasCorrection,
     },
   },
   delta_bar_delta: {
@@ -180,6 +197,11 @@ export const SCHEDULES: Readonly<Record<string, CatalogueEntry>> = {
     doc: 'lr/√(1 + step/scale)',
     positional: ['scale'],
     args: { scale: { type: 'number', default: 1, doc: 'steps per unit of decay' } },
+  },
+  inverse_time: {
+    doc: 'lr/(1 + step/scale): the 1/t decay, for which Σ lr = ∞ and Σ lr² < ∞ (the convergence conditions of SGD)',
+    positional: ['scale'],
+    args: { scale: { type: 'number', default: 1, doc: 'steps per unit of decay (τ in lr·τ/(τ + t))' } },
   },
   warmup: {
     doc: 'linear warmup from 0 over `steps` steps, then another schedule',

@@ -148,6 +148,41 @@ const torchAdam = (lr: number, b1: number, b2: number, eps: number, amsgrad: boo
   };
 };
 
+/** AdaGrad as one lecture writes it: x ← x − η·g/√(G + ε), eps inside the root. */
+const lectureAdagrad = (lr: number, eps: number): Ref => {
+  let G: Vec = [];
+  return (x, g, t) => {
+    if (t === 1) G = zeros(x.length);
+    G = G.map((s, i) => s + g[i] * g[i]);
+    return x.map((xi, i) => xi - (lr / Math.sqrt(G[i] + eps)) * g[i]);
+  };
+};
+
+/** RMSProp as the lectures write it: r ← ρr + (1−ρ)g², Δθ = −ε/√(δ + r) ⊙ g. */
+const lectureRmsprop = (lr: number, rho: number, delta: number): Ref => {
+  let r: Vec = [];
+  return (x, g, t) => {
+    if (t === 1) r = zeros(x.length);
+    r = r.map((ri, i) => rho * ri + (1 - rho) * g[i] * g[i]);
+    return x.map((xi, i) => xi - (lr / Math.sqrt(delta + r[i])) * g[i]);
+  };
+};
+
+/** The lectures' "Adam (almost)": moments without bias correction. */
+const lectureAdamAlmost = (lr: number, b1: number, b2: number, eps: number): Ref => {
+  let first: Vec = [];
+  let second: Vec = [];
+  return (x, g, t) => {
+    if (t === 1) {
+      first = zeros(x.length);
+      second = zeros(x.length);
+    }
+    first = first.map((m, i) => b1 * m + (1 - b1) * g[i]);
+    second = second.map((v, i) => b2 * v + (1 - b2) * g[i] * g[i]);
+    return x.map((xi, i) => xi - (lr * first[i]) / (Math.sqrt(second[i]) + eps));
+  };
+};
+
 /** Delta-bar-delta has no torch.optim counterpart: this transcribes the lectures' statement. */
 const lectureDeltaBarDelta = (lr: number, kappa: number, phi: number, gamma: number): Ref => {
   let eps: Vec = [];
@@ -253,6 +288,12 @@ const cases: Case[] = [
     spec: { name: 'adagrad', args: { lr: 0.3, eps: 1e-10 } },
   },
   {
+    name: "adagrad (eps inside the root, the lectures' form)",
+    make: () => adagrad(0.3, 1e-8, true),
+    reference: () => lectureAdagrad(0.3, 1e-8),
+    spec: { name: 'adagrad', args: { lr: 0.3, eps: 1e-8, eps_inside: true } },
+  },
+  {
     name: 'rmsprop',
     make: () => rmsprop(0.01),
     reference: () => torchRmsprop(0.01, 0.99, 1e-8, false),
@@ -263,6 +304,15 @@ const cases: Case[] = [
     make: () => rmsprop(0.01, 0.9, 1e-8, true),
     reference: () => torchRmsprop(0.01, 0.9, 1e-8, true),
     spec: { name: 'rmsprop', args: { lr: 0.01, decay: 0.9, eps: 1e-8, centered: true } },
+  },
+  {
+    name: "rmsprop (eps inside the root, the lectures' form)",
+    make: () => rmsprop(0.01, 0.9, 1e-6, false, true),
+    reference: () => lectureRmsprop(0.01, 0.9, 1e-6),
+    spec: {
+      name: 'rmsprop',
+      args: { lr: 0.01, decay: 0.9, eps: 1e-6, centered: false, eps_inside: true },
+    },
   },
   {
     name: 'adadelta',
@@ -281,6 +331,15 @@ const cases: Case[] = [
     make: () => adam(0.05, 0.8, 0.99, 1e-8, true),
     reference: () => torchAdam(0.05, 0.8, 0.99, 1e-8, true),
     spec: { name: 'adam', args: { lr: 0.05, beta1: 0.8, beta2: 0.99, eps: 1e-8, amsgrad: true } },
+  },
+  {
+    name: 'adam without bias correction (the lectures\' "Adam (almost)")',
+    make: () => adam(0.05, 0.9, 0.999, 1e-7, false, false),
+    reference: () => lectureAdamAlmost(0.05, 0.9, 0.999, 1e-7),
+    spec: {
+      name: 'adam',
+      args: { lr: 0.05, beta1: 0.9, beta2: 0.999, eps: 1e-7, amsgrad: false, bias_correction: false },
+    },
   },
   {
     name: 'adamw',

@@ -7,10 +7,10 @@
  * | sgd(lr) | x ← x − lr·g | same |
  * | momentum(lr, rho) | v ← ρv + g; x ← x − lr·v | v ← ρv − lr·g; x ← x + v (same iterates for constant lr) |
  * | nesterov(lr, rho) | v ← ρv + g; x ← x − lr·(g + ρv) | gradient at x + ρv; equal after a change of variables |
- * | adagrad(lr, eps) | s ← s + g²; x ← x − lr·g/(√s + eps), eps 1e-10 | δ + √r with δ 1e-7, or √(G + ε) |
- * | rmsprop(lr, decay, eps, centered) | s ← αs + (1−α)g²; x ← x − lr·g/(√s + eps), α 0.99 | √(δ + r), ρ 0.9 |
+ * | adagrad(lr, eps, eps_inside) | s ← s + g²; x ← x − lr·g/(√s + eps), eps 1e-10 | δ + √r with δ 1e-7, or √(G + ε) (eps_inside) |
+ * | rmsprop(lr, decay, eps, centered, eps_inside) | s ← αs + (1−α)g²; x ← x − lr·g/(√s + eps), α 0.99 | √(δ + r) (eps_inside), ρ 0.9 |
  * | adadelta(lr, rho, eps) | Zeiler's rule, x ← x − lr·Δ, lr 1 | no lr (lr = 1) |
- * | adam(lr, beta1, beta2, eps, amsgrad) | bias-corrected moments; x ← x − lr·m̂/(√v̂ + eps) | same |
+ * | adam(lr, beta1, beta2, eps, amsgrad, bias_correction) | bias-corrected moments; x ← x − lr·m̂/(√v̂ + eps) | same; "Adam (almost)" is bias_correction = false |
  * | adamw(lr, beta1, beta2, eps, weight_decay) | adam plus decoupled decay x ← x − lr·λx | — |
  * | delta_bar_delta(lr, kappa, phi, theta) | per-parameter rates, see scaleByDeltaBarDelta | as stated there |
  *
@@ -50,8 +50,12 @@ export function nesterov(lr: Hyper = d('nesterov', 'lr'), rho: Hyper = d('nester
   return chain(trace({ decay: rho, nesterov: true }), scaleByLearningRate(lr));
 }
 
-export function adagrad(lr: Hyper = d('adagrad', 'lr'), eps: Hyper = d('adagrad', 'eps')): Optimizer {
-  return chain(scaleByAdagrad({ eps }), scaleByLearningRate(lr));
+export function adagrad(
+  lr: Hyper = d('adagrad', 'lr'),
+  eps: Hyper = d('adagrad', 'eps'),
+  epsInside: boolean = db('adagrad', 'eps_inside'),
+): Optimizer {
+  return chain(scaleByAdagrad({ eps, epsInside }), scaleByLearningRate(lr));
 }
 
 export function rmsprop(
@@ -59,8 +63,9 @@ export function rmsprop(
   decay: Hyper = d('rmsprop', 'decay'),
   eps: Hyper = d('rmsprop', 'eps'),
   centered: boolean = db('rmsprop', 'centered'),
+  epsInside: boolean = db('rmsprop', 'eps_inside'),
 ): Optimizer {
-  return chain(scaleByRms({ decay, eps, centered }), scaleByLearningRate(lr));
+  return chain(scaleByRms({ decay, eps, centered, epsInside }), scaleByLearningRate(lr));
 }
 
 export function adadelta(
@@ -77,8 +82,9 @@ export function adam(
   beta2: Hyper = d('adam', 'beta2'),
   eps: Hyper = d('adam', 'eps'),
   amsgrad: boolean = db('adam', 'amsgrad'),
+  biasCorrection: boolean = db('adam', 'bias_correction'),
 ): Optimizer {
-  return chain(scaleByAdam({ b1: beta1, b2: beta2, eps, amsgrad }), scaleByLearningRate(lr));
+  return chain(scaleByAdam({ b1: beta1, b2: beta2, eps, amsgrad, biasCorrection }), scaleByLearningRate(lr));
 }
 
 export function adamw(
@@ -88,9 +94,10 @@ export function adamw(
   eps: Hyper = d('adamw', 'eps'),
   weightDecay: Hyper = d('adamw', 'weight_decay'),
   amsgrad: boolean = db('adamw', 'amsgrad'),
+  biasCorrection: boolean = db('adamw', 'bias_correction'),
 ): Optimizer {
   return chain(
-    scaleByAdam({ b1: beta1, b2: beta2, eps, amsgrad }),
+    scaleByAdam({ b1: beta1, b2: beta2, eps, amsgrad, biasCorrection }),
     addDecayedWeights(weightDecay),
     scaleByLearningRate(lr),
   );
@@ -144,8 +151,8 @@ export interface FromSpecOptions {
 
 /**
  * Builds a named optimiser from a validated `CallSpec` such as `adam(lr = 1e-3)`. Unknown names
- * (and arguments) are GradusErrors naming them; `lbfgs` and `newton` are host-driven and are
- * not gradient transformations.
+ * (and arguments) are GradusErrors naming them; `lbfgs`, `bfgs` and `newton` are host-driven
+ * and are not gradient transformations.
  */
 export function optimizerFromSpec(spec: CallSpec, opts: FromSpecOptions = {}): SpecOptimizer {
   const entry = ownEntry(OPTIMIZERS, spec.name);
@@ -193,15 +200,23 @@ function named(name: string, a: Readonly<Record<string, SettingValue>>, lr: Hype
     case 'nesterov':
       return nesterov(lr, n('rho'));
     case 'adagrad':
-      return adagrad(lr, n('eps'));
+      return adagrad(lr, n('eps'), b('eps_inside'));
     case 'rmsprop':
-      return rmsprop(lr, n('decay'), n('eps'), b('centered'));
+      return rmsprop(lr, n('decay'), n('eps'), b('centered'), b('eps_inside'));
     case 'adadelta':
       return adadelta(lr, n('rho'), n('eps'));
     case 'adam':
-      return adam(lr, n('beta1'), n('beta2'), n('eps'), b('amsgrad'));
+      return adam(lr, n('beta1'), n('beta2'), n('eps'), b('amsgrad'), b('bias_correction'));
     case 'adamw':
-      return adamw(lr, n('beta1'), n('beta2'), n('eps'), n('weight_decay'), b('amsgrad'));
+      return adamw(
+        lr,
+        n('beta1'),
+        n('beta2'),
+        n('eps'),
+        n('weight_decay'),
+        b('amsgrad'),
+        b('bias_correction'),
+      );
     default:
       throw new Error(`optimizerFromSpec: no builder for '${name}'`);
   }

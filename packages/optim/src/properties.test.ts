@@ -145,6 +145,35 @@ describe('adaptive methods (lectures: feedforward-optimization)', () => {
     );
   });
 
+  it('Adam without bias correction ("Adam (almost)") first moves each coordinate by lr·(1−β₁)/√(1−β₂)', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.double({ min: -100, max: 100, noNaN: true }), { minLength: 1, maxLength: 6 }),
+        fc.double({ min: 1e-4, max: 0.1, noNaN: true }),
+        fc.double({ min: 0.5, max: 0.95, noNaN: true }),
+        fc.double({ min: 0.9, max: 0.9999, noNaN: true }),
+        (target, lr, b1, b2) => {
+          const t = target.map((v) => (Math.abs(v) < 1e-2 ? 1 : v));
+          const g = graph();
+          const x = g.param('x', [t.length]);
+          buildTrainStep(
+            g,
+            x.sub(g.constant(t)).square().sum(),
+            paramsOf(g),
+            adam(lr, b1, b2, 1e-12, false, false),
+          );
+          const step = [...interpretSteps(g, { steps: 1 }).history[0].updates.x.data];
+          // With bias correction the first step is lr·sign; without, the zero-started moments scale it.
+          const size = (lr * (1 - b1)) / Math.sqrt(1 - b2);
+          step.forEach((s, i) => {
+            expect(Math.abs(s - size * Math.sign(t[i]))).toBeLessThanOrEqual(size * 1e-6);
+          });
+        },
+      ),
+      RUNS,
+    );
+  });
+
   it("AdaGrad's effective rate lr/(√s + eps) only falls", () => {
     fc.assert(
       fc.property(eigen, eigen, angle, fc.double({ min: 0.01, max: 1, noNaN: true }), (a, b, th, lr) => {

@@ -122,6 +122,7 @@ describe('the editor analysis', () => {
       'beta2',
       'eps',
       'amsgrad',
+      'bias_correction',
     ]);
     expect(train('    data = |', '    data      = spiral(classes = 3, points = 100, seed = 0)')).toContain(
       'moons',

@@ -30,6 +30,8 @@ export function scheduleFromSpec(spec: CallSpec, base = 1): Schedule {
       return schedules.linear({ base, steps: num('steps'), end: num('end') });
     case 'inverse_sqrt':
       return schedules.inverse_sqrt({ base, scale: num('scale') });
+    case 'inverse_time':
+      return schedules.inverse_time({ base, scale: num('scale') });
     case 'warmup':
       return schedules.warmup(num('steps'), scheduleFromSpec(a.then as CallSpec, base));
     case 'cyclical':

@@ -130,6 +130,23 @@ export function inverseSqrt(opts: Base & { scale?: number }): Schedule {
 }
 
 /**
+ * `base/(1 + t/scale)`, the 1/t decay. It meets the sufficient conditions for SGD to converge that
+ * the lectures state, Σₖ εₖ = ∞ (the partial sums grow like scale·ln t, so the steps never stop
+ * adding up) and Σₖ εₖ² < ∞ (the sum is at most base²·(1 + scale), so the noise they let in
+ * stays bounded). inverse_sqrt meets only the first; constant, step and cosine neither or only
+ * the second.
+ */
+export function inverseTime(opts: Base & { scale?: number }): Schedule {
+  const base = opts.base ?? 1;
+  const scale = opts.scale ?? def('inverse_time', 'scale');
+  if (!(scale > 0))
+    throw new GradusError(diagnostic('E0903', `inverse_time: 'scale' must be positive, got ${scale}`));
+  return defineSchedule(label('inverse_time', { scale }), <T>(A: Arith<T>, t: T) =>
+    A.div(base, A.add(1, A.div(t, scale))),
+  );
+}
+
+/**
  * Linear warmup from 0 to `then`'s first value over `steps` steps, then `then` with its step
  * counted from the end of the warmup: `t < W ? then(0)·t/W : then(t − W)`.
  */
@@ -203,6 +220,7 @@ export const schedules = {
   cosine,
   linear,
   inverse_sqrt: inverseSqrt,
+  inverse_time: inverseTime,
   warmup,
   cyclical,
   plateau,

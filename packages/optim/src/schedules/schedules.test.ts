@@ -29,6 +29,7 @@ const table: { schedule: Schedule; formula: (t: number) => number }[] = [
     formula: (t) => (t >= 120 ? 0.005 : (1 - t / 120) * 0.5 + (t / 120) * 0.005),
   },
   { schedule: S.inverse_sqrt({ base: 1, scale: 10 }), formula: (t) => 1 / Math.sqrt(1 + t / 10) },
+  { schedule: S.inverse_time({ base: 0.5, scale: 20 }), formula: (t) => (0.5 * 20) / (20 + t) },
   {
     schedule: S.warmup(20, S.cosine({ base: 1, steps: 100 })),
     formula: (t) => (t < 20 ? t / 20 : 0.5 * (1 + Math.cos((Math.min(t - 20, 100) * Math.PI) / 100))),
@@ -81,6 +82,34 @@ describe('schedule details', () => {
   it('rejects a zero period or length', () => {
     expect(() => S.cosine({ steps: 0 })).toThrow(GradusError);
     expect(() => S.step({ every: 1.5 })).toThrow(/positive integer/);
+    expect(() => S.inverse_time({ scale: 0 })).toThrow(/'scale' must be positive/);
+  });
+
+  it("inverse_time meets the lectures' SGD conditions Σε = ∞ and Σε² < ∞; inverse_sqrt only the first", () => {
+    // Over 10⁶ steps: Σ base·s/(s + t) ≥ base·s·ln((s + T)/s) grows without bound, while
+    // Σ (base·s/(s + t))² ≤ base²·(1 + s) (bounding the tail by an integral).
+    const base = 0.3;
+    const scale = 10;
+    const s = S.inverse_time({ base, scale });
+    const q = S.inverse_sqrt({ base, scale });
+    let sum = 0;
+    let squares = 0;
+    let sqrtSquares = 0;
+    const checkpoints: number[][] = [];
+    for (let t = 0; t < 1e6; t++) {
+      const e = s.host(t);
+      sum += e;
+      squares += e * e;
+      sqrtSquares += q.host(t) ** 2;
+      if (t + 1 === 1e3 || t + 1 === 1e6) checkpoints.push([sum, squares, sqrtSquares]);
+    }
+    const [[sum3, sq3, sqrt3], [sum6, sq6, sqrt6]] = checkpoints;
+    expect(sum6).toBeGreaterThanOrEqual(base * scale * Math.log((scale + 1e6) / scale));
+    expect(sum6 - sum3).toBeGreaterThan(base * scale * Math.log(1e3) * 0.99);
+    expect(sq6).toBeLessThanOrEqual(base * base * (1 + scale));
+    expect(sq6 - sq3).toBeLessThan(base * base * scale * 1e-2);
+    // Σ (1/√(1 + t/s))² = Σ s/(s + t): a harmonic series, growing by s·ln 1000 from 10³ to 10⁶ steps.
+    expect(sqrt6 - sqrt3).toBeGreaterThan(base * base * scale * Math.log(1e3) * 0.99);
   });
 });
 
@@ -94,6 +123,7 @@ describe('scheduleFromSpec', () => {
       cosine: { steps: 10 },
       linear: { steps: 10 },
       inverse_sqrt: {},
+      inverse_time: {},
       // biome-ignore lint/suspicious/noThenProperty: `then` is warmup's argument name in the catalogue.
       warmup: { steps: 5, then: { name: 'constant', args: {} } },
       cyclical: { period: 4 },

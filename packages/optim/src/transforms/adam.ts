@@ -9,6 +9,12 @@ export interface AdamOptions {
   readonly eps?: Hyper;
   /** Use the running maximum of the second moment (Reddi et al.). */
   readonly amsgrad?: boolean;
+  /**
+   * Divide the moments by 1 − βᵗ (default true). Off: the lectures' "Adam (almost)", whose first
+   * steps are mis-scaled because m and v start at zero (the first moves each coordinate by
+   * lr·(1−β₁)/√(1−β₂), about 3.2·lr with the default betas) — the reason the correction exists.
+   */
+  readonly biasCorrection?: boolean;
 }
 
 /** `1 − β^t`, Adam's bias correction at step t. */
@@ -27,7 +33,14 @@ export function scaleByAdam(opts: AdamOptions = {}) {
   const b2 = opts.b2 ?? numDefault('adam', 'beta2');
   const eps = opts.eps ?? numDefault('adam', 'eps');
   const amsgrad = opts.amsgrad ?? boolDefault('adam', 'amsgrad');
-  const name = describeTransform('scaleByAdam', { b1, b2, eps, amsgrad: amsgrad || undefined });
+  const corrected = opts.biasCorrection ?? boolDefault('adam', 'bias_correction');
+  const name = describeTransform('scaleByAdam', {
+    b1,
+    b2,
+    eps,
+    amsgrad: amsgrad || undefined,
+    biasCorrection: corrected ? undefined : false,
+  });
   const moments = (g: Value, s: { m: Value; v: Value }, ctx: UpdateContext) => {
     const c1 = hyper(b1, ctx);
     const c2 = hyper(b2, ctx);
@@ -39,7 +52,7 @@ export function scaleByAdam(opts: AdamOptions = {}) {
     };
   };
   const direction = (m: Value, v: Value, bc1: Value, bc2: Value, ctx: UpdateContext) =>
-    m.div(bc1).div(v.div(bc2).sqrt().add(hyper(eps, ctx)));
+    corrected ? m.div(bc1).div(v.div(bc2).sqrt().add(hyper(eps, ctx))) : m.div(v.sqrt().add(hyper(eps, ctx)));
   if (amsgrad) {
     return perParameter(
       name,

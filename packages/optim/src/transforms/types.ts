@@ -73,6 +73,11 @@ export function oneMinus(h: Value | number): Value | number {
   return typeof h === 'number' ? 1 - h : h.rsub(1);
 }
 
+/** The denominator of the adaptive methods: `√s + eps`, or `√(s + eps)` with eps inside the root. */
+export function rootWithEps(s: Value, eps: Value | number, inside: boolean): Value {
+  return inside ? s.add(eps).sqrt() : s.sqrt().add(eps);
+}
+
 /** `h` as a scalar graph value of `dtype`. */
 export function asValue(h: Value | number, ctx: UpdateContext, dtype: DType = ctx.g.floatDtype): Value {
   return typeof h === 'number' ? ctx.g.constant(h, dtype) : h.castTo(dtype);
