@@ -139,6 +139,18 @@ export const OPTIMIZERS: Readonly<Record<string, CatalogueEntry>> = {
       },
     },
   },
+  bfgs: {
+    doc: 'BFGS with a dense inverse-Hessian approximation and a strong-Wolfe line search (host-driven, full batch: every iteration uses all the training data; at most 2,000 params)',
+    positional: ['lr'],
+    args: {
+      lr: { type: 'number', default: 1, doc: 'first trial step of each line search' },
+      tolerance: {
+        type: 'number',
+        default: 1e-9,
+        doc: 'stop when the largest gradient component falls below this',
+      },
+    },
+  },
   newton: {
     doc: "Newton's method with the exact Hessian (host-driven, full batch: every iteration uses all the training data; at most 2,000 params)",
     positional: ['lr'],

@@ -1,5 +1,5 @@
 /**
- * How the trainer runs the host-driven optimisers `lbfgs` and `newton`. They cannot be one
+ * How the trainer runs the host-driven optimisers `lbfgs`, `bfgs` and `newton`. They cannot be one
  * compiled training step: L-BFGS needs a line search (a data-dependent number of evaluations) and
  * Newton a linear solve. So the model's graph is compiled once, with the loss, the metrics and
  * the gradient of every param as outputs (and for Newton the Hessian), and the host drives it:
@@ -9,9 +9,9 @@
  *
  * Sources of noise are held still: dropout draws its masks from `$step`, which is fixed at 1 for
  * the whole run, so every evaluation sees the same function. L-BFGS's curvature pairs live in the
- * executable as state variables (`opt.lbfgs.*`), so checkpoints carry them and `--resume`
- * continues exactly. Batchnorm running statistics are updated by every evaluation, line-search
- * trial points included.
+ * executable as state variables (`opt.lbfgs.*`), as does BFGS's inverse-Hessian approximation
+ * (`opt.bfgs.*`), so checkpoints carry them and `--resume` continues exactly. Batchnorm running
+ * statistics are updated by every evaluation, line-search trial points included.
  */
 import { diagnostic, GradusError, type Graph, grad, type Tensor, type Value } from '@gradus/autodiff';
 import type { Executable } from '@gradus/backends';
@@ -19,11 +19,12 @@ import { type CallSpec, OPTIMIZERS } from '../catalogue.js';
 import { resolveArgs } from '../schedules/spec-args.js';
 import { paramsOf } from '../step.js';
 import type { StopReason } from '../trainer/trainer.js';
+import { BFGS_MAX_PARAMS, bfgsStep } from './bfgs.js';
 import { type CurvatureMemory, type Evaluation, lbfgsStep, maxAbs } from './lbfgs.js';
 import { hessianOf, NEWTON_MAX_PARAMS, newtonDirection } from './newton.js';
 
 /** The catalogue's optimisers that the host drives. */
-export const HOST_DRIVEN_OPTIMIZERS: readonly string[] = ['lbfgs', 'newton'];
+export const HOST_DRIVEN_OPTIMIZERS: readonly string[] = ['lbfgs', 'bfgs', 'newton'];
 
 export const isHostDriven = (spec: CallSpec): boolean => HOST_DRIVEN_OPTIMIZERS.includes(spec.name);
 
@@ -33,6 +34,9 @@ export const HESSIAN_OUTPUT = '$hessian';
 export const LBFGS_S = 'opt.lbfgs.s';
 export const LBFGS_Y = 'opt.lbfgs.y';
 export const LBFGS_PAIRS = 'opt.lbfgs.pairs';
+/** BFGS's n×n inverse-Hessian approximation, and 1 once it has been formed (0: start from −g). */
+export const BFGS_H = 'opt.bfgs.h';
+export const BFGS_FORMED = 'opt.bfgs.formed';
 
 export interface HostDriverOptions {
   readonly schedule?: CallSpec;
@@ -82,7 +86,7 @@ export function prepareHostDriven(g: Graph, spec: CallSpec, opts: HostDriverOpti
   if (opts.schedule && opts.schedule.name !== 'constant')
     fail(
       spec,
-      `${noStepSize}${name === 'lbfgs' ? ' by a line search' : ''}, so a learning-rate schedule (${opts.schedule.name}) does not apply`,
+      `${noStepSize}${name === 'newton' ? '' : ' by a line search'}, so a learning-rate schedule (${opts.schedule.name}) does not apply`,
       'pass --schedule constant, or remove the schedule from the train block',
     );
   if (opts.clip !== undefined)
@@ -112,6 +116,12 @@ export function prepareHostDriven(g: Graph, spec: CallSpec, opts: HostDriverOpti
       `newton forms the full ${n}×${n} Hessian, and this model has ${n} params (newton allows at most ${NEWTON_MAX_PARAMS})`,
       'use lbfgs(), which needs no Hessian, or a first-order optimiser such as adam()',
     );
+  if (name === 'bfgs' && n > BFGS_MAX_PARAMS)
+    fail(
+      spec,
+      `bfgs keeps a dense ${n}×${n} inverse-Hessian approximation, and this model has ${n} params (bfgs allows at most ${BFGS_MAX_PARAMS})`,
+      'use lbfgs(), which keeps only the last few curvature pairs',
+    );
   const values: Value[] = params.map((p) => p.value);
   const grads = grad(loss, values);
   params.forEach((p, i) => {
@@ -124,6 +134,10 @@ export function prepareHostDriven(g: Graph, spec: CallSpec, opts: HostDriverOpti
     g.state(LBFGS_S, [history, n]);
     g.state(LBFGS_Y, [history, n]);
     g.state(LBFGS_PAIRS, []);
+  }
+  if (name === 'bfgs') {
+    g.state(BFGS_H, [n, n]);
+    g.state(BFGS_FORMED, []);
   }
   const metrics = [...g.outputs].filter(([, o]) => o.kind === 'metric').map(([k]) => k);
   const outputs = [
@@ -225,20 +239,27 @@ export function prepareHostDriven(g: Graph, spec: CallSpec, opts: HostDriverOpti
         return report(lr);
       }
 
-      const memory = loadMemory(exe, history, n);
+      // A line-search step (L-BFGS or BFGS): the objective records what it evaluated, so the
+      // accepted point's outputs are reused instead of computed again.
       const seen: { x: Float64Array; e: { at: Evaluation; out: Record<string, Tensor> } }[] = [];
-      const taken = lbfgsStep(
-        (z) => {
-          const e = evaluate(z);
-          seen.push({ x: z, e });
-          return e.at;
-        },
-        x,
-        start.at,
-        memory,
-        { lr, history, tolerance },
-      );
-      saveMemory(exe, taken.memory, history, n);
+      const objective = (z: Float64Array) => {
+        const e = evaluate(z);
+        seen.push({ x: z, e });
+        return e.at;
+      };
+      let taken: { x: Float64Array; t: number; stalled?: boolean };
+      if (name === 'bfgs') {
+        const formed = exe.read(BFGS_FORMED).data[0] === 1;
+        const h = formed ? Float64Array.from(exe.read(BFGS_H).data) : undefined;
+        const b = bfgsStep(objective, x, start.at, h, { lr });
+        exe.write(BFGS_H, { shape: [n, n], dtype: 'f64', data: b.h ?? new Float64Array(n * n) });
+        exe.write(BFGS_FORMED, b.h ? 1 : 0);
+        taken = b;
+      } else {
+        const l = lbfgsStep(objective, x, start.at, loadMemory(exe, history, n), { lr, history, tolerance });
+        saveMemory(exe, l.memory, history, n);
+        taken = l;
+      }
       if (taken.stalled) {
         writeX(exe, x);
         finished = {

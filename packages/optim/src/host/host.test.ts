@@ -1,5 +1,6 @@
 import { grad, graph, interpret } from '@gradus/autodiff';
 import { describe, expect, it } from 'vitest';
+import { bfgsDirection, bfgsUpdate, minimizeBfgs } from './bfgs.js';
 import { dot, type Evaluation, lbfgsDirection, maxAbs, minimizeLbfgs, remember } from './lbfgs.js';
 import { cubicMinimizer, strongWolfe } from './line-search.js';
 import { cholesky, choleskySolve, hessianOf, newtonDirection } from './newton.js';
@@ -49,9 +50,20 @@ function quadratic(n: number, seed: number) {
   return { a, b, xStar, objective };
 }
 
-describe('L-BFGS', () => {
+describe.each([
+  {
+    name: 'L-BFGS',
+    minimize: (f: (x: Float64Array) => Evaluation, x0: ArrayLike<number>, tolerance: number) =>
+      minimizeLbfgs(f, x0, { tolerance, history: Math.max(10, x0.length) }),
+  },
+  {
+    name: 'BFGS',
+    minimize: (f: (x: Float64Array) => Evaluation, x0: ArrayLike<number>, tolerance: number) =>
+      minimizeBfgs(f, x0, { tolerance }),
+  },
+])('$name', ({ minimize }) => {
   it("reaches Rosenbrock's minimum (1, 1) from (−1.2, 1) to 1e-6 in under 100 iterations", () => {
-    const r = minimizeLbfgs(rosenbrock, [-1.2, 1], { tolerance: 1e-9 });
+    const r = minimize(rosenbrock, [-1.2, 1], 1e-9);
     expect(r.converged).toBe(true);
     expect(r.iterations).toBeLessThan(100);
     expect(Math.abs(r.x[0] - 1)).toBeLessThan(1e-6);
@@ -68,7 +80,7 @@ describe('L-BFGS', () => {
       const q = quadratic(n, 100 * seed + n);
       const x0 = new Float64Array(n);
       const tolerance = 1e-6 * maxAbs(q.objective(x0).g);
-      const r = minimizeLbfgs(q.objective, x0, { history: n, tolerance });
+      const r = minimize(q.objective, x0, tolerance);
       expect(r.converged).toBe(true);
       expect(r.iterations).toBeLessThanOrEqual(n + 3);
       // ‖x − x*‖ ≤ ‖A⁻¹‖·‖g‖ and A = MᵀM + I has ‖A⁻¹‖ ≤ 1.
@@ -76,7 +88,9 @@ describe('L-BFGS', () => {
         expect(Math.abs(r.x[i] - q.xStar[i])).toBeLessThan(Math.sqrt(n) * tolerance);
     }
   });
+});
 
+describe('L-BFGS', () => {
   it('two-loop recursion with one pair equals the BFGS update of γI', () => {
     // H₁ = (I − ρsyᵀ) γI (I − ρysᵀ) + ρssᵀ with γ = sᵀy/yᵀy, ρ = 1/yᵀs, in two dimensions by hand.
     const s = Float64Array.of(1, 2);
@@ -109,6 +123,60 @@ describe('L-BFGS', () => {
     let m = m0 as Parameters<typeof remember>[0];
     for (let k = 1; k <= 5; k++) m = remember(m, Float64Array.of(k, 0), Float64Array.of(1, 0), 3);
     expect(m.s.map((v) => v[0])).toEqual([3, 4, 5]);
+  });
+});
+
+describe('BFGS', () => {
+  /** (I − ρsyᵀ)·H·(I − ρysᵀ) + ρssᵀ by plain matrix products (N&W eq. 6.17). */
+  const productForm = (h: number[][], s: number[], y: number[]) => {
+    const n = s.length;
+    const rho = 1 / s.reduce((a, v, i) => a + v * y[i], 0);
+    const left = (i: number, k: number) => (i === k ? 1 : 0) - rho * s[i] * y[k];
+    return Array.from({ length: n }, (_, i) =>
+      Array.from({ length: n }, (_, j) => {
+        let v = rho * s[i] * s[j];
+        for (let k = 0; k < n; k++) for (let l = 0; l < n; l++) v += left(i, k) * h[k][l] * left(j, l);
+        return v;
+      }),
+    );
+  };
+
+  it('updates the inverse Hessian as the product form of eq. 6.17, starting from (sᵀy/yᵀy)·I', () => {
+    const s1 = [1, 2, -0.5];
+    const y1 = [3, 1, 0.25];
+    const gamma =
+      dot(Float64Array.from(s1), Float64Array.from(y1)) / dot(Float64Array.from(y1), Float64Array.from(y1));
+    const h0 = [0, 1, 2].map((i) => [0, 1, 2].map((j) => (i === j ? gamma : 0)));
+    const h1 = bfgsUpdate(undefined, Float64Array.from(s1), Float64Array.from(y1))!;
+    productForm(h0, s1, y1)
+      .flat()
+      .forEach((v, k) => {
+        expect(h1[k]).toBeCloseTo(v, 12);
+      });
+    const s2 = [-0.3, 0.4, 1];
+    const y2 = [-0.1, 0.9, 2];
+    const h2 = bfgsUpdate(h1, Float64Array.from(s2), Float64Array.from(y2))!;
+    const h1m = [0, 1, 2].map((i) => Array.from(h1.slice(3 * i, 3 * i + 3)));
+    productForm(h1m, s2, y2)
+      .flat()
+      .forEach((v, k) => {
+        expect(h2[k]).toBeCloseTo(v, 12);
+      });
+    // The secant equation H₊·y = s, so the direction for g = −y is s.
+    const d = bfgsDirection(
+      Float64Array.from(y2, (v) => -v),
+      h2,
+    );
+    d.forEach((v, i) => {
+      expect(v).toBeCloseTo(s2[i], 12);
+    });
+  });
+
+  it('keeps H when sᵀy ≤ 1e-10 (no usable curvature) and steps along −g before the first pair', () => {
+    const h = Float64Array.of(2, 0, 0, 2);
+    expect(bfgsUpdate(h, Float64Array.of(1, 0), Float64Array.of(-1, 0))).toBe(h);
+    expect(bfgsUpdate(undefined, Float64Array.of(1, 0), Float64Array.of(-1, 0))).toBeUndefined();
+    expect(Array.from(bfgsDirection(Float64Array.of(3, -4), undefined))).toEqual([-3, 4]);
   });
 });
 

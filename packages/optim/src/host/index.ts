@@ -1,3 +1,4 @@
+export * from './bfgs.js';
 export * from './host-driver.js';
 export * from './lbfgs.js';
 export * from './line-search.js';

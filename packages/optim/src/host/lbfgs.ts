@@ -120,12 +120,70 @@ export interface LbfgsStep {
   readonly stalled?: boolean;
 }
 
+/** A step along a descent direction that met sufficient decrease, with its curvature pair. */
+export interface LineStep {
+  readonly x: Float64Array;
+  readonly at: Evaluation;
+  readonly t: number;
+  /** s = x_new − x and y = ∇f_new − ∇f. */
+  readonly s: Float64Array;
+  readonly y: Float64Array;
+}
+
+/**
+ * The strong-Wolfe search along d from x (f and ∇f there, `at`) with first trial step t1, shared
+ * by L-BFGS and BFGS. Undefined when d is not a descent direction or no step lowered f; `count`
+ * receives the evaluations spent either way.
+ */
+export function searchAlong(
+  objective: Objective,
+  x: Float64Array,
+  at: Evaluation,
+  d: Float64Array,
+  t1: number,
+  count: (evals: number) => void,
+  lineSearch?: LineSearchOptions,
+): LineStep | undefined {
+  const slope0 = dot(at.g, d);
+  if (!(slope0 < 0)) return undefined;
+  const point = (t: number): Float64Array => {
+    const z = new Float64Array(x.length);
+    for (let j = 0; j < z.length; j++) z[j] = x[j] + t * d[j];
+    return z;
+  };
+  const phi = (t: number): LinePoint => {
+    const e = objective(point(t));
+    return { t, f: e.f, slope: dot(e.g, d), g: e.g };
+  };
+  const found = strongWolfe(phi, { t: 0, f: at.f, slope: slope0, g: at.g }, t1, {
+    dNorm: maxAbs(d),
+    ...lineSearch,
+  });
+  count(found.evals);
+  if (found.t === 0 || !(found.f < at.f)) return undefined;
+  const next = point(found.t);
+  const s = new Float64Array(x.length);
+  const y = new Float64Array(x.length);
+  for (let j = 0; j < s.length; j++) {
+    s[j] = next[j] - x[j];
+    y[j] = found.g[j] - at.g[j];
+  }
+  return { x: next, at: { f: found.f, g: found.g }, t: found.t, s, y };
+}
+
+/**
+ * The first trial step of a quasi-Newton method: `lr` once there is curvature information, and
+ * min(1, 1/‖g‖₁)·lr before (as torch does on its first iteration), because −g alone says nothing
+ * about the step's scale.
+ */
+export const firstTrialStep = (g: Float64Array, lr: number, informed: boolean): number =>
+  informed ? lr : Math.min(1, 1 / sumAbs(g)) * lr;
+
 /**
  * One L-BFGS iteration from x (with f and ∇f there, `at`): direction by the two-loop recursion,
- * strong-Wolfe line search from the trial step `lr` — scaled by min(1, 1/‖g‖₁) while there are
- * no curvature pairs, as torch does on its first iteration, because −g alone says nothing about
- * the step's scale — then the new curvature pair. If the direction is not a descent direction
- * or the search cannot lower f, the memory is dropped and steepest descent is tried once more.
+ * strong-Wolfe line search from the trial step `firstTrialStep`, then the new curvature pair. If
+ * the direction is not a descent direction or the search cannot lower f, the memory is dropped
+ * and steepest descent is tried once more.
  */
 export function lbfgsStep(
   objective: Objective,
@@ -137,40 +195,15 @@ export function lbfgsStep(
   const lr = opts.lr ?? 1;
   const history = opts.history ?? 10;
   let evals = 0;
+  const count = (k: number) => {
+    evals += k;
+  };
   const attempt = (mem: CurvatureMemory): LbfgsStep | undefined => {
     const d = lbfgsDirection(at.g, mem);
-    const slope0 = dot(at.g, d);
-    if (!(slope0 < 0)) return undefined;
-    const t1 = mem.s.length === 0 ? Math.min(1, 1 / sumAbs(at.g)) * lr : lr;
-    const point = (t: number): Float64Array => {
-      const z = new Float64Array(x.length);
-      for (let j = 0; j < z.length; j++) z[j] = x[j] + t * d[j];
-      return z;
-    };
-    const phi = (t: number): LinePoint => {
-      const e = objective(point(t));
-      return { t, f: e.f, slope: dot(e.g, d), g: e.g };
-    };
-    const found = strongWolfe(phi, { t: 0, f: at.f, slope: slope0, g: at.g }, t1, {
-      dNorm: maxAbs(d),
-      ...opts.lineSearch,
-    });
-    evals += found.evals;
-    if (found.t === 0 || !(found.f < at.f)) return undefined;
-    const next = point(found.t);
-    const s = new Float64Array(x.length);
-    const y = new Float64Array(x.length);
-    for (let j = 0; j < s.length; j++) {
-      s[j] = next[j] - x[j];
-      y[j] = found.g[j] - at.g[j];
-    }
-    return {
-      x: next,
-      at: { f: found.f, g: found.g },
-      memory: remember(mem, s, y, history),
-      t: found.t,
-      evals,
-    };
+    const t1 = firstTrialStep(at.g, lr, mem.s.length > 0);
+    const taken = searchAlong(objective, x, at, d, t1, count, opts.lineSearch);
+    if (!taken) return undefined;
+    return { x: taken.x, at: taken.at, memory: remember(mem, taken.s, taken.y, history), t: taken.t, evals };
   };
   const step = attempt(memory) ?? (memory.s.length > 0 ? attempt(EMPTY_MEMORY) : undefined);
   return step ?? { x, at, memory: EMPTY_MEMORY, t: 0, evals, stalled: true };
@@ -188,34 +221,63 @@ export interface MinimizeResult {
   readonly losses: number[];
 }
 
-/** Runs L-BFGS from x0 for at most `maxIterations` iterations, or until ‖∇f‖∞ < tolerance or a stall. */
-export function minimizeLbfgs(
+export interface MinimizeOptions {
+  /** Stop once ‖∇f‖∞ falls below this (default 1e-9). */
+  readonly tolerance?: number;
+  /** Default 1000. */
+  readonly maxIterations?: number;
+}
+
+/** One iteration of a method with state S: the new point and state, or `stalled`. */
+export type IterationStep<S> = (
+  x: Float64Array,
+  at: Evaluation,
+  state: S,
+) => { x: Float64Array; at: Evaluation; state: S; evals: number; stalled?: boolean };
+
+/**
+ * Iterates `step` from x0 (state `initial`) for at most `maxIterations` iterations, or until
+ * ‖∇f‖∞ < tolerance or a stall: the loop of `minimizeLbfgs` and `minimizeBfgs`.
+ */
+export function minimizeWith<S>(
   objective: Objective,
   x0: ArrayLike<number>,
-  opts: LbfgsOptions & { readonly maxIterations?: number } = {},
+  initial: S,
+  step: IterationStep<S>,
+  opts: MinimizeOptions = {},
 ): MinimizeResult {
   const tolerance = opts.tolerance ?? 1e-9;
   let x: Float64Array = Float64Array.from(x0);
   let at = objective(x);
   let evaluations = 1;
-  let memory = EMPTY_MEMORY;
+  let state = initial;
   const losses = [at.f];
   let iterations = 0;
   while (iterations < (opts.maxIterations ?? 1000) && !(maxAbs(at.g) < tolerance)) {
-    const step = lbfgsStep(objective, x, at, memory, opts);
-    evaluations += step.evals;
-    if (step.stalled) break;
-    ({ x, at, memory } = step);
+    const next = step(x, at, state);
+    evaluations += next.evals;
+    if (next.stalled) break;
+    ({ x, at, state } = next);
     iterations++;
     losses.push(at.f);
   }
-  return {
-    x,
-    f: at.f,
-    g: at.g,
-    iterations,
-    evaluations,
-    converged: maxAbs(at.g) < tolerance,
-    losses,
-  };
+  return { x, f: at.f, g: at.g, iterations, evaluations, converged: maxAbs(at.g) < tolerance, losses };
+}
+
+/** Runs L-BFGS from x0 for at most `maxIterations` iterations, or until ‖∇f‖∞ < tolerance or a stall. */
+export function minimizeLbfgs(
+  objective: Objective,
+  x0: ArrayLike<number>,
+  opts: LbfgsOptions & MinimizeOptions = {},
+): MinimizeResult {
+  return minimizeWith(
+    objective,
+    x0,
+    EMPTY_MEMORY,
+    (x, at, memory) => {
+      const r = lbfgsStep(objective, x, at, memory, opts);
+      return { ...r, state: r.memory };
+    },
+    opts,
+  );
 }
