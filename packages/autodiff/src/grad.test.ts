@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { GradusError } from './diagnostic.js';
-import { grad, hessian, hvp, valueAndGrad, vjp } from './grad.js';
+import { grad, hessian, hvp, hvpAll, valueAndGrad, vjp } from './grad.js';
 import { graph } from './graph.js';
 import { interpret } from './interpreter.js';
 import { exprGraphArb, gradcheck } from './testing/index.js';
@@ -172,6 +172,38 @@ describe('second order', () => {
     Array.from(h.data).forEach((v, i) => {
       expect(v).toBeCloseTo(want[i], 14);
     });
+  });
+
+  it('hvpAll over two params includes the cross terms of the joint Hessian', () => {
+    // f(a, b) = a₀²b + a₁b³ with a ∈ R², b ∈ R: the joint Hessian over (a₀, a₁, b) by hand.
+    const g = graph();
+    const a = g.input('a', [2]);
+    const b = g.input('b', []);
+    const loss = a
+      .index([0])
+      .square()
+      .mul(b)
+      .add(a.index([1]).mul(b.pow(3)));
+    const [a0, a1, bb] = [0.7, -1.3, 1.1];
+    const H = [
+      [2 * bb, 0, 2 * a0],
+      [0, 0, 3 * bb * bb],
+      [2 * a0, 3 * bb * bb, 6 * a1 * bb],
+    ];
+    const v = [0.4, -2, 1.5];
+    const [ha, hb] = hvpAll(loss, [a, b], [g.constant([v[0], v[1]]), g.constant(v[2])]);
+    const [ra, rb] = interpret([ha.node, hb.node], { feeds: { a: [a0, a1], b: bb } });
+    const want = H.map((row) => row.reduce((s, h, j) => s + h * v[j], 0));
+    [...ra.data, ...rb.data].forEach((x, i) => {
+      expect(x).toBeCloseTo(want[i], 13);
+    });
+  });
+
+  it('hvpAll checks that every direction block has its param shape', () => {
+    const g = graph();
+    const a = g.input('a', [2]);
+    expect(() => hvpAll(a.square().sum(), [a], [g.constant([1, 2, 3])])).toThrow(/E0214|shape \[3\]/);
+    expect(() => hvpAll(a.square().sum(), [a], [])).toThrow(/1 params but 0/);
   });
 
   it('hessian needs a parameter of known shape', () => {

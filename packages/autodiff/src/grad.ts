@@ -101,6 +101,33 @@ export function hvp(loss: Value, x: Value, v: Value): Value {
 }
 
 /**
+ * Hessian-vector products over several params at once: for the block vector v = (v₁, …, vₖ)
+ * (each vᵢ the shape of xᵢ), the blocks of H·v where H is the Hessian of `loss` with respect to
+ * all of `xs` together, cross terms included. It is the gradient of Σᵢ⟨∇ᵢloss, vᵢ⟩, so it costs
+ * about two gradient evaluations and never forms H.
+ */
+export function hvpAll(loss: Value, xs: readonly Value[], vs: readonly Value[]): Value[] {
+  if (vs.length !== xs.length)
+    throw new GradusError(
+      diagnostic('E0214', `hvpAll: ${xs.length} params but ${vs.length} direction blocks`),
+    );
+  xs.forEach((x, i) => {
+    if (!sameShape(x.shape, vs[i].shape))
+      throw new GradusError(
+        diagnostic(
+          'E0214',
+          `hvpAll: direction block ${i} has shape ${formatShape(vs[i].shape)}, its param ${formatShape(x.shape)}`,
+        ),
+      );
+  });
+  if (xs.length === 0) return [];
+  const grads = grad(loss, xs);
+  let dot = grads[0].mul(vs[0]).sum();
+  for (let i = 1; i < grads.length; i++) dot = dot.add(grads[i].mul(vs[i]).sum());
+  return grad(dot, xs);
+}
+
+/**
  * The full Hessian of a scalar `loss` with respect to `x` (flattened to n elements): an [n, n]
  * value built from n gradient-of-gradient rows. Meant for small parameter vectors (Newton's method).
  */

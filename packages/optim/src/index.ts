@@ -1,4 +1,5 @@
 export * from './catalogue.js';
+export * from './curvature/index.js';
 export * from './data/builtin-sets.js';
 export * from './data/files.js';
 export * from './data/idx.js';

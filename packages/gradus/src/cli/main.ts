@@ -5,6 +5,7 @@ import { compileCommand, EMIT_KINDS } from './compile.js';
 import { evalCommand, predictCommand } from './evaluate.js';
 import { gradCommand } from './grad.js';
 import { gradcheckCommand } from './gradcheck.js';
+import { hessianCommand } from './hessian.js';
 import { lspCommand } from './lsp.js';
 import { intArg, positiveNumber } from './options.js';
 import { type Io, processIo, reportError } from './output.js';
@@ -75,7 +76,11 @@ export function buildCli(io: Io, setExit: (code: number) => void): Command {
       .argument('<file>', '.model file'),
   )
     .addOption(new Option('--dtype <dtype>', 'float precision').choices(['f64', 'f32']).default('f64'))
-    .option('--json', 'print one JSON line: {"loss", "grads": {name: [row-major values]}}')
+    .option(
+      '--hvp <file>',
+      'also the Hessian-vector product H·v over all params; the JSON file maps param names to arrays (v), missing params are 0',
+    )
+    .option('--json', 'print one JSON line: {"loss", "grads": {name: [row-major values]}, "hvp"?}')
     .addOption(new Option('--backend <where>', 'compute on').choices([...EVALUATORS]).default('cpu'))
     .action(guarded((file: string, o) => gradCommand(file, o, io)));
 
@@ -97,6 +102,36 @@ export function buildCli(io: Io, setExit: (code: number) => void): Command {
         .default('cpu'),
     )
     .action(guarded((file: string, o) => gradcheckCommand(file, o, io)));
+
+  point(
+    program
+      .command('hessian')
+      .description(
+        "the largest and smallest eigenvalues of the loss's Hessian over all params (Lanczos), its condition number and the largest stable learning rate",
+      )
+      .argument('<file>', '.model file'),
+  )
+    .option('--batch <n>', 'use n examples of the data (a seeded sample)', intArg(1))
+    .option(
+      '--top <k>',
+      'how many of the largest and of the smallest eigenvalues to report (default 5)',
+      intArg(1),
+    )
+    .option(
+      '--iterations <m>',
+      'at most m Hessian-vector products (default max(100, 4k), at most the param count)',
+      intArg(1),
+    )
+    .option(
+      '--tol <x>',
+      'relative accuracy the reported eigenvalues must reach (default 1e-8)',
+      positiveNumber,
+    )
+    .option(
+      '--json',
+      'print one JSON line: {"eigenvalues" (descending), "bounds", "smallest", "lambda_max", "lambda_min", "condition", "max_stable_lr", …}',
+    )
+    .action(guarded((file: string, o) => hessianCommand(file, o, io)));
 
   program
     .command('train')

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { initVariables, type Tensor } from '@gradus/autodiff';
-import type { Lowered } from '@gradus/dsl';
+import type { Lowered, ModelInfo } from '@gradus/dsl';
 import { bindInputs, checkParams, randomInputs, sampleRows, UsageError } from '@gradus/dsl';
 import { loadData, parseJsonColumns } from '@gradus/optim';
 
@@ -22,6 +22,11 @@ function readJson(path: string, what: string): string {
       code === 'ENOENT' ? `no such ${what} file: ${path}` : `cannot read ${path}: ${code ?? String(e)}`,
     );
   }
+}
+
+/** A JSON file mapping some of the model's param names to arrays of their shapes (names and shapes checked). */
+export function readParamsFile(model: ModelInfo, path: string, what = 'params'): Record<string, Tensor> {
+  return checkParams(model, parseJsonColumns(readJson(path, what), path), path);
 }
 
 /**
@@ -62,9 +67,7 @@ export function pointOf(
     inp.shape.forEach((d, i) => {
       if (typeof d === 'string') dims[d] = inputs[inp.name].shape[i];
     });
-  const params = opts.params
-    ? checkParams(model, parseJsonColumns(readJson(opts.params, 'params'), opts.params), opts.params)
-    : {};
+  const params = opts.params ? readParamsFile(model, opts.params) : {};
   const variables = initVariables(graph, seed, dims);
   // Random ops (dropout) draw the masks of the first training step.
   const step: Tensor = { shape: [], dtype: 'i32', data: Float64Array.of(1) };
