@@ -10,6 +10,7 @@ export default defineConfig({
       { find: '@gradus/autodiff/testing', replacement: src('autodiff/src/testing/index.ts') },
       { find: '@gradus/autodiff', replacement: src('autodiff/src/index.ts') },
       { find: '@gradus/backends', replacement: src('backends/src/index.ts') },
+      { find: '@gradus/optim/testing', replacement: src('optim/src/testing/index.ts') },
       { find: '@gradus/optim', replacement: src('optim/src/index.ts') },
       { find: '@gradus/dsl/lsp', replacement: src('dsl/src/lsp/index.ts') },
       { find: '@gradus/dsl', replacement: src('dsl/src/index.ts') },

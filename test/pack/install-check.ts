@@ -161,8 +161,8 @@ console.log(JSON.stringify({ server: init.result.serverInfo.name, shutdown: shut
   );
   writeFileSync(
     join(dir, 'main.ts'),
-    `import { grad, graph, interpret, loadModel, runCli, type Tensor } from 'gradus';
-import { gradcheck } from 'gradus/testing';
+    `import { grad, graph, interpret, loadModel, runCli, sgd, type Tensor } from 'gradus';
+import { gradcheck, quadraticProblem, runOptimizer } from 'gradus/testing';
 
 const g = graph();
 const x = g.param('x', [2]);
@@ -171,7 +171,9 @@ const [dx] = grad(loss, [x]);
 const [l, d]: Tensor[] = interpret([loss.node, dx.node], { feeds: { x: [3, -1] } });
 const ok = gradcheck((a) => a.tanh().sum(), [[0.5, -0.25]]).ok;
 const { lowered } = loadModel('models/ravine.model');
-console.log(JSON.stringify({ loss: l.data[0], grad: Array.from(d.data), ok, model: lowered.model.name }));
+// One step of lr = 1/λ on ½·λ·x² from x = 1 lands on the minimum.
+const path = runOptimizer(quadraticProblem({ eigenvalues: [4], x0: [1] }), sgd(0.25), 1).params;
+console.log(JSON.stringify({ loss: l.data[0], grad: Array.from(d.data), ok, model: lowered.model.name, path: path.map((p) => p[0]) }));
 process.exitCode = runCli(['check', 'models/ravine.model']);
 `,
   );
@@ -182,7 +184,11 @@ process.exitCode = runCli(['check', 'models/ravine.model']);
     cwd,
   );
   const out = run('node main.js', 'node', ['main.js'], cwd);
-  expectIn('the TypeScript program', out, /\{"loss":10,"grad":\[6,-2\],"ok":true,"model":"Ravine"\}/);
+  expectIn(
+    'the TypeScript program',
+    out,
+    /\{"loss":10,"grad":\[6,-2\],"ok":true,"model":"Ravine","path":\[1,0\]\}/,
+  );
   process.stdout.write(`pack check passed (${tarballs.length} tarballs installed in an empty folder)\n`);
 } finally {
   rmSync(dir, { recursive: true, force: true });
