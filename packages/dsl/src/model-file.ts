@@ -1,5 +1,5 @@
 import { readFileSync, statSync } from 'node:fs';
-import type { Diagnostic } from '@gradus/autodiff';
+import { type Diagnostic, GradusError } from '@gradus/autodiff';
 import { type RenderOptions, renderDiagnostics, type SourceFile } from './diagnostics/index.js';
 import { type Lowered, type LowerOptions, lower } from './lower/index.js';
 import type { Program } from './syntax/ast.js';
@@ -90,4 +90,20 @@ export function loadModel(path: string, opts: LowerOptions = {}): CheckedModel &
     checked = checkSource(file, { ...opts, seed: trainSeed });
   }
   return checked as CheckedModel & { lowered: Lowered };
+}
+
+/**
+ * An error raised while running the model in `path` (a batch that a reshape cannot divide, say)
+ * whose diagnostics carry spans into that file, as `ModelErrors` so that it renders with the
+ * file's line and caret; undefined for any other error.
+ */
+export function locateInModel(e: unknown, path: string): ModelErrors | undefined {
+  if (!(e instanceof GradusError) || !e.diagnostics.some((d) => d.span)) return undefined;
+  let file: SourceFile;
+  try {
+    file = readSource(path);
+  } catch {
+    return undefined;
+  }
+  return new ModelErrors(file, e.diagnostics);
 }

@@ -2,6 +2,7 @@ import {
   batchnorm,
   concat,
   crossEntropy,
+  type Dim,
   dropout,
   elasticNet,
   type Graph,
@@ -12,11 +13,12 @@ import {
   type Span,
   type Value,
 } from '@gradus/autodiff';
+import { dimOfVal, dimsTensor } from './dims.js';
 import { fail } from './errors.js';
 import { describeVal, type Located, type Val } from './values.js';
 
-/** How an argument is read: a tensor, a number, an integer, an axis (or list of axes), a flag, or integer labels. */
-export type ArgKind = 'tensor' | 'number' | 'int' | 'axes' | 'bool' | 'labels';
+/** How an argument is read: a tensor, a number, an integer, an axis (or list of axes), a shape, a flag, or integer labels. */
+export type ArgKind = 'tensor' | 'number' | 'int' | 'axes' | 'shape' | 'bool' | 'labels';
 
 export interface ParamSpec {
   readonly name: string;
@@ -111,6 +113,25 @@ export class Args {
     );
   }
 
+  /**
+   * A shape: a list of dims and whole numbers (`[N * T, D]`, `[-1, D]`), or one dim; undefined
+   * when omitted.
+   */
+  shape(name: string): Dim[] | undefined {
+    const a = this.named.get(name);
+    if (!a) return undefined;
+    const v = a.val;
+    if (v.kind === 'dims') return [...v.dims];
+    if (v.kind === 'array' && v.shape.length === 1 && v.values.every(Number.isInteger)) return [...v.values];
+    const one = v.kind === 'number' || v.kind === 'size' ? dimOfVal(a) : undefined;
+    if (one !== undefined) return [one];
+    return fail(
+      'E0105',
+      `${this.callee}: '${name}' must be a shape, a list of dims and whole numbers such as [N * T, D], got ${describeVal(v)}`,
+      a.span,
+    );
+  }
+
   restTensors(): Value[] {
     return this.rest.map((r, i) => asTensorValue(this.g, r, `${this.callee}: argument ${i + 1}`));
   }
@@ -126,6 +147,10 @@ export function asTensorValue(g: Graph, a: Located<Val>, what: string): Value {
       return g.withSpan(a.span, () => g.constant(v.n));
     case 'array':
       return g.withSpan(a.span, () => g.constant(v.values as number[], g.floatDtype, v.shape));
+    case 'size':
+      return g.withSpan(a.span, v.tensor);
+    case 'dims':
+      return g.withSpan(a.span, () => dimsTensor(g, v.dims));
     default:
       return fail('E0105', `${what} must be a tensor, got ${describeVal(v)}`, a.span);
   }
@@ -228,12 +253,12 @@ export const BUILTINS: Readonly<Record<string, Builtin>> = {
     },
   },
   reshape: {
-    doc: 'same elements in a new shape; one dim may be -1',
-    params: [X, { name: 'shape', kind: 'axes' }],
+    doc: 'same elements in a new shape (dims may be arithmetic such as N * T); one dim may be -1',
+    params: [X, { name: 'shape', kind: 'shape' }],
     call: (a) => {
-      const s = a.axes('shape');
+      const s = a.shape('shape');
       if (s === undefined) return fail('E0103', 'reshape: missing argument shape', a.callSpan);
-      return t(a.tensor('x').reshape(typeof s === 'number' ? [s] : s));
+      return t(a.tensor('x').reshape(s));
     },
   },
   concat: {

@@ -31,6 +31,7 @@ import type {
   TensorType,
 } from '../syntax/ast.js';
 import { Args, asTensorValue, BUILTINS } from './builtins.js';
+import { dimOfVal, dimsLiteral, evalTypeDim, negateSize, printDim, sizeArith } from './dims.js';
 import { fail, fromCore, LowerError } from './errors.js';
 import { INITIALISER_NAMES, resolveInit } from './init-spec.js';
 import { resolveTrainBlock, type TrainConfig } from './train.js';
@@ -395,30 +396,28 @@ class ModelLowerer {
   }
 
   private resolveType(t: TensorType): { shape: Dim[]; text: string } {
-    const shape: Dim[] = [];
-    let symbolicOnly = true;
-    for (const d of t.shape) {
-      if (d.kind === 'size') {
-        shape.push(d.value);
-        symbolicOnly = false;
-        continue;
-      }
-      const b = this.scope.get(d.name);
-      if (b?.kind !== 'dim') {
-        const s = this.suggest(d.name, () =>
-          [...this.scope].filter(([, v]) => v.kind === 'dim').map(([k]) => k),
-        );
-        if (b?.kind === 'broken') throw new Poisoned();
-        fail('E0102', b ? `'${d.name}' is not a dimension` : `unknown dimension '${d.name}'`, d.span, {
-          hint: s ? `did you mean ${s}?` : `declare it first: dim ${d.name} = ...`,
-        });
-      }
-      if (b.value !== undefined) symbolicOnly = false;
-      shape.push(this.opts.symbolicDims === true ? d.name : (b.value ?? d.name));
-    }
-    const written = `[${t.shape.map((d) => (d.kind === 'size' ? d.value : d.name)).join(', ')}]`;
+    const dims = t.shape.map((d) => {
+      if (d.kind === 'size') return { written: d.value, value: d.value };
+      const e: Expr = d.kind === 'named' ? { kind: 'name', name: d.name, span: d.span } : d.expr;
+      return evalTypeDim(e, (name, span) => this.dimNamed(name, span));
+    });
+    const written = formatShape(dims.map((d) => d.written));
+    const shape = dims.map((d) => d.value);
     const resolved = formatShape(shape);
-    return { shape, text: symbolicOnly || written === resolved ? written : `${written} = ${resolved}` };
+    return { shape, text: written === resolved ? written : `${written} = ${resolved}` };
+  }
+
+  /** A name used as a dim in a type: a dim (symbolic, or constant by value). */
+  private dimNamed(name: string, span: Span): { written: Dim; value: Dim } {
+    const b = this.scope.get(name);
+    if (b?.kind !== 'dim') {
+      const s = this.suggest(name, () => [...this.scope].filter(([, v]) => v.kind === 'dim').map(([k]) => k));
+      if (b?.kind === 'broken') throw new Poisoned();
+      fail('E0102', b ? `'${name}' is not a dimension` : `unknown dimension '${name}'`, span, {
+        hint: s ? `did you mean ${s}?` : `declare it first: dim ${name} = ...`,
+      });
+    }
+    return { written: name, value: this.opts.symbolicDims === true ? name : (b.value ?? name) };
   }
 
   // ---- expressions ------------------------------------------------------------------------
@@ -520,6 +519,7 @@ class ModelLowerer {
         const v = this.expr(e.operand, scope);
         if (e.op === '+') return v;
         if (v.kind === 'number') return { kind: 'number', n: -v.n, integer: v.integer };
+        if (v.kind === 'size') return negateSize(v, () => printDim(e));
         return { kind: 'tensor', v: this.asTensor(v, e.operand.span).neg() };
       }
       case 'call':
@@ -545,9 +545,12 @@ class ModelLowerer {
     }
     if (b?.kind === 'dim') {
       if (b.value !== undefined) return { kind: 'number', n: b.value, integer: true };
+      // A size: a dim in shapes and slices, the run-time size as a float in arithmetic.
       return {
-        kind: 'tensor',
-        v: this.g.value(this.g.add('Size', [], { dims: [name], dtype: this.g.floatDtype })),
+        kind: 'size',
+        dim: name,
+        text: () => name,
+        tensor: () => this.g.value(this.g.add('Size', [], { dims: [name], dtype: this.g.floatDtype })),
       };
     }
     if (name === 'true' || name === 'false') return { kind: 'symbol', name };
@@ -568,6 +571,8 @@ class ModelLowerer {
   private binary(e: BinaryExpr, l: Val, scope: ReadonlyMap<string, Binding>): Val {
     const op = e.op;
     const r = this.expr(e.right, scope);
+    const sized = sizeArith(this.g, op, l, r, () => printDim(e));
+    if (sized) return sized;
     if (l.kind === 'number' && r.kind === 'number') {
       const n = foldNumbers(op, l.n, r.n);
       if (n !== undefined)
@@ -794,12 +799,14 @@ class ModelLowerer {
   /** `e` with its target already lowered to `t`. */
   private index(e: IndexExpr, t: Val, scope: ReadonlyMap<string, Binding>): Val {
     const target = asTensorValue(this.g, { val: t, span: e.target.span }, 'this expression');
-    const intOf = (x: Expr | undefined): number | undefined => {
+    // Bounds are whole numbers or dims (`x[:, 1:T]`, `x[:, T - 1]`); negatives count from the end.
+    const intOf = (x: Expr | undefined): Dim | undefined => {
       if (!x) return undefined;
       const v = this.expr(x, scope);
-      if (v.kind !== 'number' || !Number.isInteger(v.n))
-        return fail('E0119', 'an index must be an integer constant', x.span);
-      return v.n;
+      const d = dimOfVal({ val: v, span: x.span });
+      if (d === undefined)
+        return fail('E0119', 'an index must be an integer constant or a dim (such as T - 1)', x.span);
+      return d;
     };
     if (e.indices.length > target.rank) {
       fail(
@@ -814,16 +821,20 @@ class ModelLowerer {
         const end = intOf(it.end);
         return { ...(start !== undefined ? { start } : {}), ...(end !== undefined ? { end } : {}) };
       }
-      return intOf(it) as number;
+      return intOf(it) as Dim;
     });
     return { kind: 'tensor', v: target.index(specs) };
   }
 
   private literal(e: Extract<Expr, { kind: 'tensor' }>, scope: ReadonlyMap<string, Binding>): Val {
+    const vals = e.elements.map((el) => ({ val: this.expr(el, scope), span: el.span }));
+    // `[N * T, D]`: a list with sizes in it is a shape.
+    const shape = dimsLiteral(vals);
+    if (shape) return shape;
     const values: number[] = [];
     let inner: readonly number[] | undefined;
-    for (const el of e.elements) {
-      const v = this.expr(el, scope);
+    for (const [i, el] of e.elements.entries()) {
+      const v = vals[i].val;
       let shape: readonly number[];
       if (v.kind === 'number') {
         values.push(v.n);

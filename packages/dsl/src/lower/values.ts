@@ -1,4 +1,4 @@
-import type { Span, Value } from '@gradus/autodiff';
+import { type Dim, formatShape, type Span, type Value } from '@gradus/autodiff';
 
 /**
  * What an expression lowers to. Numbers stay numbers until they meet a tensor, so named
@@ -11,7 +11,24 @@ export type Val =
   /** A literal `[...]` of numbers, kept as data until it is used as a tensor or a list. */
   | { readonly kind: 'array'; readonly values: readonly number[]; readonly shape: readonly number[] }
   /** A bare built-in name such as `glorot_uniform` or `mnist`, meaningful only in some places. */
-  | { readonly kind: 'symbol'; readonly name: string };
+  | { readonly kind: 'symbol'; readonly name: string }
+  /**
+   * A size known when data arrives: a symbolic dim (`N`) or arithmetic on dims (`N * T`). In a
+   * shape (`reshape(x, [N * T, D])`, `x[:, 1:T]`) it is the dim `dim`; in arithmetic it is the
+   * float tensor `tensor()` (so `sum(x) / (N / 2)` divides, whatever N). `dim` is absent when
+   * the arithmetic is no dim (`N / (T + 1)`).
+   */
+  | {
+      readonly kind: 'size';
+      readonly dim?: Dim;
+      /** The size as written, for messages (computed only when one is shown). */
+      readonly text: () => string;
+      readonly tensor: () => Value;
+      /** How many links of size arithmetic wait for their tensors (bounded, see `sizeArith`). */
+      readonly depth?: number;
+    }
+  /** A literal list with sizes in it, `[N * T, D]`: a shape. */
+  | { readonly kind: 'dims'; readonly dims: readonly Dim[] };
 
 export interface Located<T> {
   readonly val: T;
@@ -30,5 +47,9 @@ export function describeVal(v: Val): string {
       return `a literal of shape [${v.shape.join(', ')}]`;
     case 'symbol':
       return `'${v.name}'`;
+    case 'size':
+      return `the size ${v.text()}`;
+    case 'dims':
+      return `the shape ${formatShape(v.dims)}`;
   }
 }

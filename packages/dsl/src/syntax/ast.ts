@@ -183,8 +183,11 @@ export interface TensorType {
   readonly span: Span;
 }
 
-/** One dimension of a declared shape: a dim's name (`N`) or a literal size (`3`). */
-export type ShapeDim = NamedDim | SizeDim;
+/**
+ * One dimension of a declared shape: a dim's name (`N`), a literal size (`3`), or arithmetic on
+ * them (`N * T`, `D + 1`, `H / 2`), which lowering evaluates symbolically.
+ */
+export type ShapeDim = NamedDim | SizeDim | ExprDim;
 
 export interface NamedDim {
   readonly kind: 'named';
@@ -196,6 +199,13 @@ export interface NamedDim {
 export interface SizeDim {
   readonly kind: 'size';
   readonly value: number;
+  readonly span: Span;
+}
+
+/** A dim written as arithmetic (`N * T`); a bare name or number is a `NamedDim` or `SizeDim`. */
+export interface ExprDim {
+  readonly kind: 'expr';
+  readonly expr: Expr;
   readonly span: Span;
 }
 

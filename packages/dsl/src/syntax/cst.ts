@@ -148,8 +148,7 @@ export interface ShapeDimCstNode extends CstNode {
 }
 
 export type ShapeDimCstChildren = {
-  Identifier?: IToken[];
-  NumberLiteral?: IToken[];
+  value: AdditiveCstNode[];
 };
 
 export interface LetStmtCstNode extends CstNode {

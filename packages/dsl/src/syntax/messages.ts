@@ -208,7 +208,7 @@ const EXPECTED_BY_RULE: Readonly<Record<string, string>> = {
   argument: 'an argument (an expression, or name = value)',
   fnDecl: "'=' or '{' to start the function body",
   typeSpec: "a type such as 'float[N, D]' or a shape such as '[D, H]'",
-  shapeDim: 'a dimension (a name or a whole number)',
+  shapeDim: "a dimension (a name, a whole number, or arithmetic on them such as 'N * T')",
   indexItem: "an index such as '0', ':' or '1:3'",
 };
 

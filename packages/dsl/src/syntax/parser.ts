@@ -208,8 +208,9 @@ export class GradusParser extends CstParser {
     this.CONSUME(RBracket);
   });
 
+  /** A dim: a name, a whole number, or arithmetic on them (`N * T`, `D + 1`, `H / 2`). */
   shapeDim = this.RULE('shapeDim', () => {
-    this.OR([{ ALT: () => this.CONSUME(Identifier) }, { ALT: () => this.CONSUME(NumberLiteral) }]);
+    this.SUBRULE(this.additive, { LABEL: 'value' });
   });
 
   letStmt = this.RULE('letStmt', () => {

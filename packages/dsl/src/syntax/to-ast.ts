@@ -251,14 +251,17 @@ class AstBuilder {
   }
 
   private shapeDim(node: C.ShapeDimCstNode): A.ShapeDim | undefined {
-    const c = loose(node);
-    const name = this.ident(first(c.Identifier));
-    if (name !== undefined) return { kind: 'named', name: name.name, span: name.span };
-    const token = first(c.NumberLiteral);
-    const span = tokenSpan(token);
-    if (token === undefined || span === undefined) return undefined;
-    const value = this.wholeNumber(token, span, 'a shape dimension');
-    return value === undefined ? undefined : { kind: 'size', value, span };
+    const value = first(loose(node).value);
+    const expr = value === undefined ? undefined : this.additive(value);
+    if (expr === undefined) return undefined;
+    if (expr.kind === 'name') return { kind: 'named', name: expr.name, span: expr.span };
+    if (expr.kind === 'number') {
+      if (Number.isSafeInteger(expr.value) && expr.value >= 0)
+        return { kind: 'size', value: expr.value, span: expr.span };
+      this.diagnostics.push(notWholeNumber(expr.span, expr.raw, 'a shape dimension'));
+      return undefined;
+    }
+    return { kind: 'expr', expr, span: expr.span };
   }
 
   /** `let`, `output` and `metric` share one shape: keyword, name, `=`, expression. */

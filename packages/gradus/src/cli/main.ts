@@ -1,3 +1,4 @@
+import { locateInModel } from '@gradus/dsl';
 import { Command, CommanderError, Option } from 'commander';
 import { EVALUATORS } from './backend-eval.js';
 import { checkCommand } from './check.js';
@@ -23,13 +24,14 @@ export function buildCli(io: Io, setExit: (code: number) => void): Command {
     .configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()) })
     .exitOverride();
 
+  // Commands on one model file: an error located in that model renders against it.
   const guarded =
     <A extends unknown[]>(f: (...a: A) => number) =>
     (...a: A) => {
       try {
         setExit(f(...a));
       } catch (e) {
-        setExit(reportError(e, io));
+        setExit(reportError((typeof a[0] === 'string' && locateInModel(e, a[0])) || e, io));
       }
     };
 
