@@ -38,6 +38,10 @@ const SYSTEMS: Record<string, () => Promise<Adapter | string>> = {
   'jax-jit': async () => (await import('./systems/jax.js')).load('jit'),
 };
 
+/** The Gradus systems whose ratio to each peer is printed, and how their columns are headed. */
+const RATIO_SYSTEMS = ['gradus-wasm', 'gradus-wasm-2t'] as const;
+const RATIO_LABEL: Record<string, string> = { 'gradus-wasm': '', 'gradus-wasm-2t': '2t ' };
+
 const PEER_PACKAGES = ['@tensorflow/tfjs', '@tensorflow/tfjs-backend-wasm', '@jax-js/jax'];
 
 interface ChildReport {
@@ -123,13 +127,16 @@ function versions(): string {
 function table(all: readonly Measurement[]): string[] {
   const names = Object.keys(SYSTEMS).filter((s) => all.some((m) => m.system === s));
   const peers = names.filter((n) => !n.startsWith('gradus'));
-  const header = ['workload', 'unit', ...names, ...peers.map((p) => `÷ ${p}`)];
+  // Ratios of Gradus's WebAssembly backend, one thread and two, to every peer measured.
+  const mine = RATIO_SYSTEMS.filter((s) => names.includes(s));
+  const pairs = mine.flatMap((m) => peers.map((p) => [m, p] as const));
+  const header = ['workload', 'unit', ...names, ...pairs.map(([m, p]) => `${RATIO_LABEL[m]}÷ ${p}`)];
   const rows: string[][] = [];
   for (const w of WORKLOADS) {
     const get = (sys: string) => all.find((m) => m.workload === w.id && m.system === sys)?.value;
     if (names.every((n) => get(n) === undefined)) continue;
-    const g = get('gradus');
-    const ratio = (p: string) => {
+    const ratio = ([m, p]: readonly [string, string]) => {
+      const g = get(m);
       const v = get(p);
       if (g === undefined || v === undefined || v <= 0 || g <= 0) return '–';
       return `${fmt(w.higherIsBetter ? g / v : v / g)}×`;
@@ -138,7 +145,7 @@ function table(all: readonly Measurement[]): string[] {
       const v = get(n);
       return v === undefined ? '–' : fmt(v);
     };
-    rows.push([w.label, w.unit, ...names.map(cell), ...peers.map(ratio)]);
+    rows.push([w.label, w.unit, ...names.map(cell), ...pairs.map(ratio)]);
   }
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   const line = (r: string[]) =>
@@ -208,7 +215,9 @@ async function main(): Promise<void> {
   print();
   for (const l of table(all)) print(l);
   print();
-  print('÷ peer: how many times better Gradus (1 thread) is than the peer; > 1 is faster (or smaller).');
+  print(
+    '÷ peer: how many times better gradus-wasm (one thread) is than the peer, 2t ÷ peer gradus-wasm-2t (two threads); > 1 is faster (or smaller).',
+  );
   const failed = checks.filter((c) => !c.result.ok);
   const checked = [...new Set(checks.map((c) => c.system))];
   if (checked.length > 0) {

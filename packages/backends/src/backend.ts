@@ -10,6 +10,24 @@ export interface CompileOptions {
   readonly outputs?: readonly string[];
 }
 
+/** Where a bound run keeps an input: floats in the storage precision, ints (and bools) as integers. */
+export type InputBuffer = Float32Array | Float64Array | Int32Array | Uint8Array;
+
+/**
+ * One specialisation of an executable, bound for repeated runs without allocation: a training
+ * loop writes each minibatch straight into `inputs` (no feeds object, no copy, no conversion at
+ * run time), runs, and reads back only the scalars it needs.
+ */
+export interface BoundRun {
+  readonly dims: Readonly<Record<string, number>>;
+  /** The storage of each data input (every input but `$step`), by name, in row-major order. */
+  readonly inputs: Readonly<Record<string, InputBuffer>>;
+  /** One run on what `inputs` holds, with `$step` = `step` (default 0), updates committed. */
+  run(step?: number): void;
+  /** The first element of an output after the last run (a loss, a metric), read in place. */
+  scalar(name: string): number;
+}
+
 /** A compiled graph with its persistent variables (params, optimizer state, running statistics). */
 export interface Executable {
   readonly backend: string;
@@ -31,6 +49,11 @@ export interface Executable {
   source(dims?: Record<string, number>): string;
   /** Releases what the executable holds outside the JS heap (textures, worker threads' copies). */
   dispose(): void;
+  /**
+   * The specialisation of `dims` (compiled if needed) bound for repeated runs. Writing a variable
+   * with another shape afterwards (which moves its storage) makes the bound run refuse to run.
+   */
+  bind(dims: Readonly<Record<string, number>>): BoundRun;
 }
 
 export interface Backend {

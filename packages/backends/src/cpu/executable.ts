@@ -9,7 +9,8 @@ import {
   type TensorLike,
   uniformAt,
 } from '@gradus/autodiff';
-import type { CompileOptions, Executable } from '../backend.js';
+import type { BoundRun, CompileOptions, Executable } from '../backend.js';
+import { boundRun, dataInputs } from '../bound-run.js';
 import { bindFeeds, copyFeed, type FedVariables, leafName } from '../feeds.js';
 import { collectOutputs, programOf } from '../program.js';
 import { Specialisations, sizeValue } from '../specialisations.js';
@@ -169,6 +170,30 @@ export class CpuExecutable implements Executable {
     }
     slot.shape = written.shape;
     copyFeed(name, slot.node.dtype, written.data, slot.data);
+  }
+
+  /** The specialisation of `dims` bound for repeated runs: its inputs are its own typed arrays. */
+  bind(dims: Readonly<Record<string, number>>): BoundRun {
+    const spec = this.specialise({ ...dims });
+    for (const leaf of this.leaves) if (leaf.op === 'Variable') this.ensureVariable(leaf, { ...dims });
+    const { module } = spec;
+    const inputs: Record<string, Buffer> = Object.create(null);
+    for (const leaf of dataInputs(this.leaves))
+      inputs[leafName(leaf)] = spec.buffers[module.bufOf.get(leaf) as number];
+    const step = this.stepLeaf ? spec.buffers[module.bufOf.get(this.stepLeaf) as number] : undefined;
+    const version = this.storageVersion;
+    return boundRun({
+      dims,
+      inputs,
+      step,
+      outputs: new Map(this.outputNames.map((name, k) => [name, spec.buffers[module.targets[k]]])),
+      current: () => this.storageVersion === version,
+      run: () => {
+        if (spec.attached !== this.storageVersion) this.attachVariables(spec);
+        spec.run();
+        spec.commit();
+      },
+    });
   }
 
   source(dims?: Record<string, number>): string {

@@ -41,12 +41,18 @@ export function readsOf(step: Node, s: Schedule): Node[] {
   return [...reads];
 }
 
+/**
+ * `inPlace` maps update values to the variables they become: such a value is computed straight
+ * into its variable's buffer (see `inPlaceUpdates` for when that is safe), so committing it
+ * copies nothing.
+ */
 export function planBuffers(
   s: Schedule,
   results: ReadonlySet<Node>,
   sizeOf: (n: Node) => number,
   precision: 'f32' | 'f64',
   pool = true,
+  inPlace?: ReadonlyMap<Node, Node>,
 ): Plan {
   const buffers: BufferSpec[] = [];
   const bufOf = new Map<Node, number>();
@@ -78,6 +84,11 @@ export function planBuffers(
     }
     if (s.aliases.has(step)) {
       bufOf.set(step, bufOf.get(root(step)) as number);
+      return;
+    }
+    const into = inPlace?.get(step);
+    if (into) {
+      bufOf.set(step, bufOf.get(into) as number);
       return;
     }
     const ctor = ctorOf(step.dtype, precision);

@@ -10,7 +10,8 @@ import {
   uniformAt,
 } from '@gradus/autodiff';
 import type { IKernelRunShortcut, Texture } from 'gpu.js';
-import type { CompileOptions, Executable } from '../backend.js';
+import type { BoundRun, CompileOptions, Executable } from '../backend.js';
+import { bindByRun } from '../bound-run.js';
 import { bindFeeds, copyFeed, type FedVariables, leafName } from '../feeds.js';
 import { collectOutputs, programOf } from '../program.js';
 import { Specialisations, sizeValue } from '../specialisations.js';
@@ -190,6 +191,12 @@ export class GpuExecutable implements Executable {
 
   write(name: string, value: TensorLike): void {
     this.writeVariable(name, value, {});
+  }
+
+  /** A bound run over `run()`: the gpu backend uploads its inputs at every run anyway. */
+  bind(dims: Readonly<Record<string, number>>): BoundRun {
+    this.specialise({ ...dims });
+    return bindByRun(this, this.leaves, dims, 'f32');
   }
 
   source(dims?: Record<string, number>): string {

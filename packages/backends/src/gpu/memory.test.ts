@@ -59,3 +59,22 @@ describeGpu('gpu textures', () => {
     expect(ex.liveTextures).toBe(2);
   });
 });
+
+describeGpu('gpu bound runs', () => {
+  it('run on the inputs written into them, like run(feeds)', () => {
+    const g = graph({ floatDtype: 'f32' });
+    const x = g.input('x', ['N', 4]);
+    const W = g.param('W', [4, 3], init.glorotUniform());
+    g.output('loss', x.matMul(W).square().mean(), 'loss');
+    g.assign('W', W.mul(0.5));
+    const bound = gpu.compile(g).bind({ N: 8 });
+    const plain = gpu.compile(g);
+    const feeds = { x: data([8, 4], 1) };
+    bound.inputs.x.set(feeds.x.data);
+    for (let s = 0; s < 3; s++) {
+      bound.run(s);
+      expect(bound.scalar('loss')).toBe(plain.run(feeds).loss.data[0]);
+    }
+    expect(() => bound.scalar('los')).toThrow(/did you mean 'loss'/);
+  });
+});

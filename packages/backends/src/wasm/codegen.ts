@@ -16,6 +16,7 @@ import { type Expr, i32, memory, type ValType } from './encoder/instructions.js'
 import { call, type FuncRef, ModuleBuilder } from './encoder/module.js';
 import type { GemmRef, Precision } from './gemm.js';
 import {
+  elementwiseLoop,
   type KernelCode,
   type Unsupported,
   type WasmGroup,
@@ -92,7 +93,11 @@ export function generateWasm(
   opts: WasmCodegenOptions,
 ): WasmProgram {
   const precision = opts.precision;
-  const { shapeOf, dimsOf, sched, plan } = lowerProgram(order, targets, updates, dims, opts);
+  const { shapeOf, dimsOf, sched, plan, loops } = lowerProgram(order, targets, updates, dims, {
+    ...opts,
+    inPlace: true,
+    loops: opts.fuse ?? true,
+  });
   const buffers: BufferSpec[] = [...plan.buffers];
   const bufId = (n: Node) => plan.bufOf.get(n) as number;
   const { stage, assign } = commitCopies(updates, plan.bufOf, buffers);
@@ -194,12 +199,14 @@ export function generateWasm(
     };
   };
 
-  const kernelRefs: { ref: FuncRef<readonly ['i32', 'i32', 'i32'], 'void'>; code: KernelCode; step: Node }[] =
-    [];
-  for (const step of sched.steps) {
-    if (sched.aliases.has(step)) continue;
+  const kernelRefs: {
+    ref: FuncRef<readonly ['i32', 'i32', 'i32'], 'void'>;
+    code: KernelCode;
+    steps: readonly Node[];
+  }[] = [];
+  const contextOf = (step: Node): WasmKernelContext => {
     const members = sched.members.get(step);
-    const ctx: WasmKernelContext = {
+    return {
       precision,
       shape: shapeOf,
       dims: dimsOf,
@@ -219,14 +226,21 @@ export function generateWasm(
       },
       normal,
     };
-    const kernel = wasmKernels[step.op] as WasmKernel<typeof step.op>;
-    const code = kernel(step as never, ctx);
+  };
+  for (const steps of loops) {
+    let code: KernelCode | null;
+    if (steps.length > 1) code = elementwiseLoop(steps, contextOf(steps[0]), (n) => contextOf(n).group());
+    else {
+      const kernel = wasmKernels[steps[0].op] as WasmKernel<(typeof steps)[0]['op']>;
+      code = kernel(steps[0] as never, contextOf(steps[0]));
+    }
     if (!code) continue;
+    const emit = code.emit;
     const ref = mb.func(`k${kernelRefs.length}`, ['i32', 'i32', 'i32'] as const, 'void', (f) => {
       const [lo, hi, part] = f.params;
-      code.emit(f, lo.get(), hi.get(), part.get());
+      emit(f, lo.get(), hi.get(), part.get());
     });
-    kernelRefs.push({ ref, code, step });
+    kernelRefs.push({ ref, code, steps });
   }
 
   const parallel = kernelRefs.map(
@@ -271,9 +285,9 @@ export function generateWasm(
     `wasm module: ${bytes.length} bytes, ${precision}, ${kernelRefs.length} kernels` +
       (taskOf.size > 0 ? ` (${taskOf.size} split across ${opts.threads} threads)` : ''),
     ...kernelRefs.map(
-      ({ code, step }, k) =>
-        `  k${k}: ${step.op} → b${bufId(step)} [${shapeOf(step).join(', ')}] ${code.note}` +
-        (taskOf.has(k) ? ' (split)' : ''),
+      ({ code, steps }, k) =>
+        `  k${k}: ${steps.map((n) => n.op).join(' + ')} → ${steps.map((n) => `b${bufId(n)}`).join(', ')} ` +
+        `[${shapeOf(steps[0]).join(', ')}] ${code.note}${taskOf.has(k) ? ' (split)' : ''}`,
     ),
     'buffers:',
     ...buffers.map((b, i) => `  b${i} ${b.kind} ${b.ctor.replace('Array', '')}[${b.length}] @${addr[i]}`),

@@ -8,7 +8,8 @@ import {
   type Tensor,
   type TensorLike,
 } from '@gradus/autodiff';
-import type { CompileOptions, Executable } from '../backend.js';
+import type { BoundRun, CompileOptions, Executable } from '../backend.js';
+import { boundRun, dataInputs } from '../bound-run.js';
 import type { ArrayCtor } from '../cpu/plan.js';
 import { bindFeeds, copyFeed, type FedVariables, leafName } from '../feeds.js';
 import { collectOutputs, type Program, programOf } from '../program.js';
@@ -88,6 +89,8 @@ export class WasmExecutable implements Executable {
   private readonly poolIds: number[] = [];
   private gemmScratch?: { base: number; stride: number };
   private variablesReady = false;
+  /** Bumped when a variable's storage moves (bound runs over the old programs refuse to run). */
+  private storageVersion = 0;
 
   constructor(
     readonly g: Graph,
@@ -154,6 +157,33 @@ export class WasmExecutable implements Executable {
     this.writeVariable(name, value, {});
   }
 
+  /**
+   * The specialisation of `dims` bound for repeated runs: its inputs are views of the arena, so a
+   * minibatch written there is what the next run reads (no copy, no conversion, no allocation).
+   */
+  bind(dims: Readonly<Record<string, number>>): BoundRun {
+    const spec = this.specialise({ ...dims });
+    for (const leaf of this.prog.leaves) if (leaf.op === 'Variable') this.ensureVariable(leaf, { ...dims });
+    const views = this.viewsOf(spec);
+    const { program } = spec;
+    const inputs: Record<string, View> = Object.create(null);
+    for (const leaf of dataInputs(this.prog.leaves))
+      inputs[leafName(leaf)] = views[program.bufOf.get(leaf) as number];
+    const step = this.stepLeaf ? views[program.bufOf.get(this.stepLeaf) as number] : undefined;
+    const version = this.storageVersion;
+    return boundRun({
+      dims,
+      inputs,
+      step,
+      outputs: new Map(this.prog.outputNames.map((name, k) => [name, views[program.targets[k]]])),
+      current: () => this.storageVersion === version,
+      run: () => {
+        spec.run();
+        spec.commit();
+      },
+    });
+  }
+
   /** The kernel listing of the specialisation of `dims` (compiled if needed), or of the latest one. */
   source(dims?: Record<string, number>): string {
     if (dims !== undefined) return this.specialise(dims).program.listing;
@@ -207,6 +237,7 @@ export class WasmExecutable implements Executable {
     slot.addr = this.arena.alloc(paddedBytes({ ctor, length }), `variable '${leafName(slot.node)}'`);
     if (moved) {
       // Addresses are constants in the generated code: programs over the old storage are rebuilt.
+      this.storageVersion++;
       for (const id of this.poolIds.splice(0)) dropProgram(id);
       this.cache.clear();
     }
@@ -284,9 +315,16 @@ export class WasmExecutable implements Executable {
         poolId,
         views: [],
       };
-      // A fresh function's first call runs on V8's baseline tier; one call here (which writes only
-      // intermediates and outputs, never a variable) starts its optimisation before the first step.
+      // A fresh function's first call runs on V8's baseline tier; one call here starts its
+      // optimisation before the first step. Updates computed in place write variables, so their
+      // bytes are put back afterwards.
+      const saved = program.buffers
+        .map((b, i) => ({ b, at: program.addr[i] }))
+        .filter(({ b }) => b.kind === 'variable')
+        .map(({ b, at }) => ({ at, bytes: new Uint8Array(buffer, at, b.length * elementBytes(b)).slice() }));
       spec.run();
+      const after = this.arena.memory.buffer;
+      for (const { at, bytes } of saved) new Uint8Array(after, at, bytes.length).set(bytes);
       return spec;
     });
   }
@@ -299,5 +337,3 @@ export class WasmExecutable implements Executable {
     return this.gemmScratch;
   }
 }
-
-export { elementBytes };

@@ -140,6 +140,76 @@ const elementwise: WasmKernel<OpName> = (n, c) => {
   };
 };
 
+/**
+ * Several elementwise steps of one shape as one loop (see `gatherLoops`): each element of every
+ * operand is loaded once, a value made by an earlier step of the loop is taken from its register,
+ * and every step's result is stored. An optimiser's moments and parameter update run this way.
+ */
+export function elementwiseLoop(
+  steps: readonly Node[],
+  c: WasmKernelContext,
+  groupFor: (step: Node) => WasmGroup,
+): KernelCode {
+  const shape = c.shape(steps[0]);
+  const groups = steps.map(groupFor);
+  const outStrides = contiguousStrides(shape);
+  const made = new Set(steps);
+  const reads: Node[] = [];
+  const strides: (readonly number[])[] = [];
+  groups.forEach((g) => {
+    g.reads.forEach((r, k) => {
+      if (made.has(r) || reads.includes(r)) return;
+      reads.push(r);
+      strides.push(g.strides[k]);
+    });
+  });
+  const nest = planNest(shape, [...steps.map(() => outStrides), ...strides], vectorWidth(c.precision));
+  const L = layoutOf(c.precision, nest.width > 1);
+  const accesses: Access[] = [
+    ...steps.map((n) => ({
+      strides: outStrides,
+      base: c.addr(n),
+      bytes: bytesOf(kindOf(n.dtype), c.precision),
+    })),
+    ...reads.map((r, k) => ({
+      strides: strides[k],
+      base: c.addr(r),
+      bytes: bytesOf(kindOf(r.dtype), c.precision),
+      load: (addr: Expr<'i32'>, offset: number, splat: boolean) =>
+        L.load(kindOf(r.dtype), addr, offset, splat),
+    })),
+  ];
+  return {
+    split: {
+      total: nest.outer,
+      align: nest.dims.length === 1 ? nest.width : 1,
+      cost: nest.elements * groups.reduce((q, g) => q + g.cost, 0),
+    },
+    note: `${groups.map((g) => g.label).join(' + ')}${nest.width > 1 ? ` ${c.precision}x${nest.width}` : ''}`,
+    emit: (f, lo, hi) =>
+      emitNest(f, nest, accesses, lo, hi, (b) => {
+        const values = new Map<Node, Expr<ValType>>();
+        const read = (r: Node) => {
+          let v = values.get(r);
+          if (!v) {
+            v = L.bind(f, b.value(steps.length + reads.indexOf(r)));
+            values.set(r, v);
+          }
+          return v;
+        };
+        steps.forEach((n, k) => {
+          const g = groups[k];
+          const v = L.bind(
+            f,
+            g.emit(f, L, (j) => read(g.reads[j])),
+          );
+          values.set(n, v);
+          f.emit(L.store(kindOf(n.dtype), b.addr(k), v, b.offset(k)));
+        });
+      }),
+  };
+}
+
 type ReduceOp = 'Sum' | 'Max' | 'Min';
 
 /** The identity of a reduction, as a float. */
