@@ -1,7 +1,7 @@
 import { readFileSync, statSync } from 'node:fs';
 import { type Diagnostic, GradusError } from '@gradus/autodiff';
 import { type RenderOptions, renderDiagnostics, type SourceFile } from './diagnostics/index.js';
-import { type Lowered, type LowerOptions, lower } from './lower/index.js';
+import { type Lowered, type LowerOptions, lower, readHyperFlags } from './lower/index.js';
 import type { Program } from './syntax/ast.js';
 import { parse } from './syntax/index.js';
 
@@ -106,4 +106,22 @@ export function locateInModel(e: unknown, path: string): ModelErrors | undefined
     return undefined;
   }
   return new ModelErrors(file, e.diagnostics);
+}
+
+/**
+ * The `--hyper name=value` flags of a command as overrides for the model in `path`, checked
+ * against its declarations; a bad flag throws `ModelErrors` rendered against the flag's text
+ * (`--hyper:1:1: error[E0173]: the model has no hyper-parameter 'lamda'`).
+ */
+export function hyperFlags(
+  path: string,
+  flags: readonly string[] | undefined,
+  opts: LowerOptions = {},
+): Record<string, number> | undefined {
+  if (!flags || flags.length === 0) return undefined;
+  const { hypers, ...rest } = opts;
+  const declared = loadModel(path, rest).lowered.model.hypers;
+  const read = readHyperFlags(flags, declared);
+  if ('hypers' in read) return { ...hypers, ...read.hypers };
+  throw new ModelErrors({ name: '--hyper', text: read.text }, read.diagnostics);
 }

@@ -104,7 +104,17 @@ describe('the editor analysis', () => {
     expect(labels(twoLayer.replace('  input y: int[N]', '  input y: int[|'))).toEqual(['N', 'D', 'H', 'C']);
     expect(labels(twoLayer.replace('  input y: int[N]', '  input y: |'))).toEqual(['float', 'int', 'bool']);
     const start = labels(twoLayer.replace('  input y: int[N]', '  |'));
-    expect(start.slice(0, 8)).toEqual(['dim', 'input', 'param', 'let', 'output', 'metric', 'loss', 'train']);
+    expect(start.slice(0, 9)).toEqual([
+      'dim',
+      'hyper',
+      'input',
+      'param',
+      'let',
+      'output',
+      'metric',
+      'loss',
+      'train',
+    ]);
     expect(labels('|')).toEqual(['fn', 'model']);
     const inFn = labels('fn f(a, b) {\n  let t = a * b\n  |\n}');
     expect(inFn.slice(0, 2)).toEqual(['let', 'return']);

@@ -13,7 +13,7 @@ import {
   type Span,
   type Value,
 } from '@gradus/autodiff';
-import { dimOfVal, dimsTensor } from './dims.js';
+import { dimOfVal, dimsTensor, floatHyperAsDim } from './dims.js';
 import { fail } from './errors.js';
 import { describeVal, type Located, type Val } from './values.js';
 
@@ -122,6 +122,8 @@ export class Args {
     if (!a) return undefined;
     const v = a.val;
     if (v.kind === 'dims') return [...v.dims];
+    if (v.kind === 'array' && v.floatHyper)
+      floatHyperAsDim(v.floatHyper.name, v.floatHyper.at, v.floatHyper.span);
     if (v.kind === 'array' && v.shape.length === 1 && v.values.every(Number.isInteger)) return [...v.values];
     const one = v.kind === 'number' || v.kind === 'size' ? dimOfVal(a) : undefined;
     if (one !== undefined) return [one];

@@ -212,9 +212,21 @@ export function negateSize(v: Extract<Val, { kind: 'size' }>, text: () => string
   };
 }
 
+/**
+ * A float hyper-parameter used as a dim (E0172): a run could set it to 2.5, so a dim needs an
+ * `int` hyper, whose overrides are checked to be whole before any shape is.
+ */
+export function floatHyperAsDim(name: string, span: Span, declared: Span): never {
+  return fail('E0172', `hyper-parameter '${name}' is a float, so it cannot be a dimension`, span, {
+    notes: [{ message: `'${name}' is declared here`, span: declared }],
+    hint: `declare it as an int: hyper ${name}: int = ...`,
+  });
+}
+
 /** A value used as one dim: a whole number or a size; undefined for anything else. */
 export function dimOfVal(a: Located<Val>): Dim | undefined {
   const v = a.val;
+  if (v.kind === 'number' && v.floatHyper) floatHyperAsDim(v.floatHyper.name, a.span, v.floatHyper.span);
   if (v.kind === 'number') return Number.isInteger(v.n) ? v.n : undefined;
   if (v.kind !== 'size') return undefined;
   if (v.dim === undefined) {

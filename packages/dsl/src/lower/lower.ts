@@ -31,8 +31,24 @@ import type {
   TensorType,
 } from '../syntax/ast.js';
 import { Args, asTensorValue, BUILTINS } from './builtins.js';
-import { dimOfVal, dimsLiteral, evalTypeDim, negateSize, printDim, sizeArith } from './dims.js';
+import {
+  dimOfVal,
+  dimsLiteral,
+  evalTypeDim,
+  floatHyperAsDim,
+  negateSize,
+  printDim,
+  sizeArith,
+} from './dims.js';
 import { fail, fromCore, LowerError } from './errors.js';
+import { bindFnArgs } from './fn-args.js';
+import {
+  HYPER_CODES,
+  type HyperInfo,
+  type OverrideProblem,
+  overrideProblem,
+  resolveHyper,
+} from './hypers.js';
 import { INITIALISER_NAMES, resolveInit } from './init-spec.js';
 import { resolveTrainBlock, type TrainConfig } from './train.js';
 import { describeVal, type Located, type Val } from './values.js';
@@ -44,6 +60,12 @@ export interface LowerOptions {
   readonly mode?: Mode;
   /** Seed of the random streams (dropout); the trainer passes the run's seed. */
   readonly seed?: number;
+  /**
+   * Values for the model's hyper-parameters in place of their defaults (`{ lambda: 1e-2 }`).
+   * Each is checked against its declaration (type, range); a name the model does not declare
+   * is an error (E0173), as is a bad value (E0174).
+   */
+  readonly hypers?: Readonly<Record<string, number>>;
   /**
    * Told what every name is bound to, as it is bound (model names and, at each call, a function's
    * parameters and locals): editors show it on hover, also for a model with errors elsewhere.
@@ -81,6 +103,8 @@ export interface ModelInfo {
   readonly inputs: readonly DeclInfo[];
   readonly params: readonly ParamInfo[];
   readonly outputs: readonly { readonly name: string; readonly kind: OutputKind; readonly span: Span }[];
+  /** The hyper-parameters in declaration order, each with the value this lowering used. */
+  readonly hypers: readonly HyperInfo[];
   readonly train: TrainConfig;
 }
 
@@ -91,7 +115,14 @@ export interface Lowered {
 
 type Binding =
   | { readonly kind: 'dim'; readonly value?: number; readonly span: Span }
-  | { readonly kind: 'value'; readonly val: Val; readonly span: Span; readonly decl?: DeclInfo }
+  | {
+      readonly kind: 'value';
+      readonly val: Val;
+      readonly span: Span;
+      readonly decl?: DeclInfo;
+      /** Set for a hyper-parameter: its type decides whether it can be a dim. */
+      readonly hyper?: HyperInfo;
+    }
   /** Declared, but its statement failed: uses are not reported again. */
   | { readonly kind: 'broken'; readonly span: Span }
   /** Being defined by the statement now lowered: a use is a use before its definition. */
@@ -142,10 +173,21 @@ export function lower(
       );
     } else fns.set(fn.name, fn);
     const params = new Set<string>();
+    let defaulted: FnDecl['params'][number] | undefined;
     for (const p of fn.params) {
       if (params.has(p.name))
         diagnostics.push(diagnostic('E0108', `parameter '${p.name}' is declared twice`, { span: p.span }));
       params.add(p.name);
+      if (p.default) defaulted ??= p;
+      else if (defaulted) {
+        diagnostics.push(
+          diagnostic('E0176', `parameter '${p.name}' has no default, but comes after one that has`, {
+            span: p.span,
+            notes: [{ message: `'${defaulted.name}' has a default`, span: defaulted.span }],
+            hint: 'put the parameters with defaults last',
+          }),
+        );
+      }
     }
   }
   const model = opts.model ? program.models.find((m) => m.name === opts.model) : program.models[0];
@@ -181,6 +223,7 @@ class ModelLowerer {
   private readonly inputs: DeclInfo[] = [];
   private readonly params: ParamInfo[] = [];
   private readonly outputs: { name: string; kind: OutputKind; span: Span }[] = [];
+  private readonly hypers: HyperInfo[] = [];
   private readonly train: TrainConfig = {};
   private lossSpan?: Span;
   private inlineDepth = 0;
@@ -227,12 +270,29 @@ class ModelLowerer {
         this.statement(stmt);
         for (const [name, span] of declaredNames(stmt)) this.bound(name, span, this.scope.get(name));
       } catch (e) {
-        if (e instanceof Poisoned) continue;
+        // A statement that uses a broken name is broken too (not pending), so its own uses stay quiet.
+        if (e instanceof Poisoned) {
+          for (const [name, span] of declaredNames(stmt)) {
+            const b = this.scope.get(name);
+            if (b === undefined || b.kind === 'pending') this.scope.set(name, { kind: 'broken', span });
+          }
+          continue;
+        }
         if (e instanceof LowerError) this.diagnostics.push(e.diagnostic);
         else if (e instanceof GradusError) this.diagnostics.push(fromCore(e, stmt.span).diagnostic);
         else throw e;
         for (const [name, span] of declaredNames(stmt)) this.scope.set(name, { kind: 'broken', span });
       }
+    }
+    for (const name of Object.keys(this.opts.hypers ?? {})) {
+      if (this.model.stmts.some((st) => st.kind === 'hyper' && st.name === name)) continue;
+      const p = overrideProblem(this.hypers, name, 0) as OverrideProblem;
+      this.diagnostics.push(
+        diagnostic(p.code, `${p.message} (in the values given for this lowering)`, {
+          span: this.model.nameSpan,
+          ...(p.hint ? { hint: p.hint } : {}),
+        }),
+      );
     }
     if (!this.lossSpan) {
       this.diagnostics.push(
@@ -251,6 +311,7 @@ class ModelLowerer {
         inputs: this.inputs,
         params: this.params,
         outputs: this.outputs,
+        hypers: this.hypers,
         train: this.train,
       },
     };
@@ -302,6 +363,22 @@ class ModelLowerer {
           });
         }
         return;
+      case 'hyper': {
+        this.declare(s.name, s.nameSpan, { kind: 'pending', span: s.nameSpan });
+        const given = this.opts.hypers;
+        const h = resolveHyper(
+          s,
+          (e) => this.constant(e),
+          given && Object.hasOwn(given, s.name) ? given[s.name] : undefined,
+        );
+        this.hypers.push(h);
+        const val: Val =
+          h.type === 'int'
+            ? { kind: 'number', n: h.value, integer: true }
+            : { kind: 'number', n: h.value, integer: false, floatHyper: { name: s.name, span: s.span } };
+        this.scope.set(s.name, { kind: 'value', val, span: s.nameSpan, hyper: h });
+        return;
+      }
       case 'input': {
         const { shape, text } = this.resolveType(s.type);
         const dtype: DType =
@@ -410,6 +487,11 @@ class ModelLowerer {
   /** A name used as a dim in a type: a dim (symbolic, or constant by value). */
   private dimNamed(name: string, span: Span): { written: Dim; value: Dim } {
     const b = this.scope.get(name);
+    if (b?.kind === 'value' && b.hyper) {
+      // Checked here, before any shape: a run's override of H is a whole number or an error.
+      if (b.hyper.type !== 'int') floatHyperAsDim(name, span, b.hyper.span);
+      return { written: name, value: this.opts.symbolicDims === true ? name : b.hyper.value };
+    }
     if (b?.kind !== 'dim') {
       const s = this.suggest(name, () => [...this.scope].filter(([, v]) => v.kind === 'dim').map(([k]) => k));
       if (b?.kind === 'broken') throw new Poisoned();
@@ -421,6 +503,17 @@ class ModelLowerer {
   }
 
   // ---- expressions ------------------------------------------------------------------------
+
+  /** A constant: the default or a range end of a hyper-parameter. */
+  private constant(e: Expr): number {
+    const v = this.expr(e, this.scope);
+    if (v.kind === 'number') return v.n;
+    return fail(
+      HYPER_CODES.badDeclaration,
+      `a hyper-parameter's value and range are numbers (earlier hypers and constant dims may be used), not ${describeVal(v)}`,
+      e.span,
+    );
+  }
 
   /**
    * "Did you mean" costs a pass over every name in scope. Past the diagnostics a renderer shows,
@@ -751,28 +844,21 @@ class ModelLowerer {
 
   /** Inlines a user function: its parameters bound to the argument values, its lets in order. */
   private inline(fn: FnDecl, e: CallExpr, scope: ReadonlyMap<string, Binding>): Val {
-    if (e.namedArgs.length > 0)
-      fail('E0104', `${fn.name} takes positional arguments only`, e.namedArgs[0].nameSpan);
-    if (e.args.length !== fn.params.length) {
-      fail(
-        'E0103',
-        `${fn.name} takes ${fn.params.length} argument${fn.params.length === 1 ? '' : 's'}, got ${e.args.length}`,
-        e.span,
-        {
-          notes: [{ message: `${fn.name} is defined here`, span: fn.nameSpan }],
-        },
-      );
-    }
+    const bound = bindFnArgs(fn, e);
     if (this.inlineDepth >= MAX_INLINE_DEPTH)
       fail('E0118', `${fn.name} calls itself (functions are inlined and cannot recurse)`, e.span);
+    // The call's arguments are lowered in the caller's scope; defaults, below, in the function's.
+    const given = bound.map((b) => (b.arg ? this.expr(b.arg, scope) : undefined));
     const local = new Map<string, Binding>();
-    fn.params.forEach((p, i) => {
-      local.set(p.name, { kind: 'value', val: this.expr(e.args[i], scope), span: p.span });
-      this.bound(p.name, p.span, local.get(p.name));
-    });
     if (this.inlineDepth === 0) this.outerCall = e;
     this.inlineDepth++;
     try {
+      bound.forEach(({ param }, i) => {
+        // A default sees the parameters before it: `fn f(x, n = 2, m = n * 2)`.
+        const val = given[i] ?? this.expr(param.default as Expr, local);
+        local.set(param.name, { kind: 'value', val, span: param.span });
+        this.bound(param.name, param.span, local.get(param.name));
+      });
       for (const l of fn.lets) {
         if (local.has(l.name)) fail('E0108', `'${l.name}' is already defined in ${fn.name}`, l.nameSpan);
         local.set(l.name, { kind: 'value', val: this.expr(l.value, local), span: l.nameSpan });
@@ -851,7 +937,14 @@ class ModelLowerer {
         fail('E0142', 'ragged literal: rows have different lengths', e.span);
       inner = shape;
     }
-    return { kind: 'array', values, shape: [e.elements.length, ...(inner ?? [])] };
+    const hyper = vals.find((v) => v.val.kind === 'number' && v.val.floatHyper);
+    const floatHyper = hyper?.val.kind === 'number' ? hyper.val.floatHyper : undefined;
+    return {
+      kind: 'array',
+      values,
+      shape: [e.elements.length, ...(inner ?? [])],
+      ...(hyper && floatHyper ? { floatHyper: { ...floatHyper, at: hyper.span } } : {}),
+    };
   }
 }
 
@@ -896,6 +989,7 @@ function declaredNames(s: Stmt): [string, Span][] {
   switch (s.kind) {
     case 'dim':
       return s.dims.map((d) => [d.name, d.nameSpan]);
+    case 'hyper':
     case 'input':
     case 'param':
     case 'let':

@@ -6,10 +6,22 @@ import { type Dim, formatShape, type Span, type Value } from '@gradus/autodiff';
  */
 export type Val =
   | { readonly kind: 'tensor'; readonly v: Value }
-  | { readonly kind: 'number'; readonly n: number; readonly integer: boolean }
+  | {
+      readonly kind: 'number';
+      readonly n: number;
+      readonly integer: boolean;
+      /** The float hyper-parameter this number is, used as it is (not usable as a dim). */
+      readonly floatHyper?: { readonly name: string; readonly span: Span };
+    }
   | { readonly kind: 'string'; readonly s: string }
   /** A literal `[...]` of numbers, kept as data until it is used as a tensor or a list. */
-  | { readonly kind: 'array'; readonly values: readonly number[]; readonly shape: readonly number[] }
+  | {
+      readonly kind: 'array';
+      readonly values: readonly number[];
+      readonly shape: readonly number[];
+      /** A float hyper-parameter among the numbers, and where: such a list is no shape. */
+      readonly floatHyper?: { readonly name: string; readonly span: Span; readonly at: Span };
+    }
   /** A bare built-in name such as `glorot_uniform` or `mnist`, meaningful only in some places. */
   | { readonly kind: 'symbol'; readonly name: string }
   /**

@@ -35,6 +35,11 @@ export interface Ident {
   readonly span: Span;
 }
 
+/** A function parameter; `default` (`keep = 0.9`) is used when a call does not give it. */
+export interface FnParam extends Ident {
+  readonly default?: Expr;
+}
+
 /**
  * `fn dense(x, W, b) = x @ W + b`, or a block body `fn f(x) { let t = x * x; return t + 1 }`.
  * Functions are inlined where they are called; `lets` are local to the body and evaluated in
@@ -44,7 +49,7 @@ export interface FnDecl {
   readonly kind: 'fn';
   readonly name: string;
   readonly nameSpan: Span;
-  readonly params: readonly Ident[];
+  readonly params: readonly FnParam[];
   readonly lets: readonly LetStmt[];
   readonly result: Expr;
   readonly span: Span;
@@ -63,7 +68,16 @@ export interface ModelDecl {
 // Statements (inside a model)
 // ---------------------------------------------------------------------------------------------
 
-export type Stmt = DimStmt | InputStmt | ParamStmt | LetStmt | OutputStmt | MetricStmt | LossStmt | TrainStmt;
+export type Stmt =
+  | DimStmt
+  | HyperStmt
+  | InputStmt
+  | ParamStmt
+  | LetStmt
+  | OutputStmt
+  | MetricStmt
+  | LossStmt
+  | TrainStmt;
 
 /** `dim N, D = 2, H = 100`: one statement may declare several dimensions. */
 export interface DimStmt {
@@ -82,6 +96,34 @@ export interface DimDecl {
   readonly nameSpan: Span;
   readonly value?: number;
   readonly valueSpan?: Span;
+  readonly span: Span;
+}
+
+/**
+ * `hyper lambda = 1e-3`, `hyper H: int = 256 in [16, 1024]`, `hyper keep = 0.9 in (0, 1]`: a
+ * named value the model uses like a constant, which a run may override (`--hyper lambda=1e-2`)
+ * and a search may sample. `typeName` is as written (`int`, `float`; lowering checks it); the
+ * default `value` is an expression over numbers, earlier hypers and constant dims.
+ */
+export interface HyperStmt {
+  readonly kind: 'hyper';
+  readonly name: string;
+  readonly nameSpan: Span;
+  readonly typeName?: string;
+  readonly typeSpan?: Span;
+  readonly value: Expr;
+  readonly range?: HyperRange;
+  readonly span: Span;
+}
+
+/** `in [lo, hi]` (`(` or `)` for an open end), optionally followed by a scale name (`log`). */
+export interface HyperRange {
+  readonly lo: Expr;
+  readonly hi: Expr;
+  readonly loOpen: boolean;
+  readonly hiOpen: boolean;
+  readonly scale?: string;
+  readonly scaleSpan?: Span;
   readonly span: Span;
 }
 

@@ -29,12 +29,23 @@ export type FnDeclCstChildren = {
   Fn: IToken[];
   name: IToken[];
   LParen: IToken[];
-  params?: IToken[];
+  params?: FnParamCstNode[];
   Comma?: IToken[];
   RParen: IToken[];
   Equals?: IToken[];
   body?: ExpressionCstNode[];
   fnBody?: FnBodyCstNode[];
+};
+
+export interface FnParamCstNode extends CstNode {
+  name: 'fnParam';
+  children: FnParamCstChildren;
+}
+
+export type FnParamCstChildren = {
+  name: IToken[];
+  Equals?: IToken[];
+  default?: ExpressionCstNode[];
 };
 
 export interface FnBodyCstNode extends CstNode {
@@ -61,6 +72,7 @@ export type ModelDeclCstChildren = {
   name: IToken[];
   LCurly: IToken[];
   dimStmt?: DimStmtCstNode[];
+  hyperStmt?: HyperStmtCstNode[];
   inputStmt?: InputStmtCstNode[];
   paramStmt?: ParamStmtCstNode[];
   letStmt?: LetStmtCstNode[];
@@ -92,6 +104,36 @@ export type DimItemCstChildren = {
   name: IToken[];
   Equals?: IToken[];
   value?: IToken[];
+};
+
+export interface HyperStmtCstNode extends CstNode {
+  name: 'hyperStmt';
+  children: HyperStmtCstChildren;
+}
+
+export type HyperStmtCstChildren = {
+  Hyper: IToken[];
+  name: IToken[];
+  Colon?: IToken[];
+  type?: IToken[];
+  Equals: IToken[];
+  value: ExpressionCstNode[];
+  hyperRange?: HyperRangeCstNode[];
+};
+
+export interface HyperRangeCstNode extends CstNode {
+  name: 'hyperRange';
+  children: HyperRangeCstChildren;
+}
+
+export type HyperRangeCstChildren = {
+  In: IToken[];
+  open?: IToken[];
+  lo: ExpressionCstNode[];
+  Comma: IToken[];
+  hi: ExpressionCstNode[];
+  close?: IToken[];
+  scale?: IToken[];
 };
 
 export interface InputStmtCstNode extends CstNode {

@@ -31,7 +31,9 @@ import {
   Dim,
   Equals,
   Fn,
+  Hyper,
   Identifier,
+  In,
   Init,
   Input,
   Keyword,
@@ -85,16 +87,16 @@ export class GradusParser extends CstParser {
     });
   });
 
-  /** `fn name(a, b) = expr` or `fn name(a) { let t = expr ... return expr }`. */
+  /** `fn name(a, b, keep = 0.9) = expr` or `fn name(a) { let t = expr ... return expr }`. */
   fnDecl = this.RULE('fnDecl', () => {
     this.CONSUME(Fn);
     this.CONSUME(Identifier, { LABEL: 'name' });
     this.CONSUME(LParen);
     this.OPTION(() => {
-      this.CONSUME1(Identifier, { LABEL: 'params' });
+      this.SUBRULE(this.fnParam, { LABEL: 'params' });
       this.MANY(() => {
         this.CONSUME(Comma);
-        this.CONSUME2(Identifier, { LABEL: 'params' });
+        this.SUBRULE1(this.fnParam, { LABEL: 'params' });
       });
     });
     this.CONSUME(RParen);
@@ -107,6 +109,15 @@ export class GradusParser extends CstParser {
       },
       { ALT: () => this.SUBRULE(this.fnBody) },
     ]);
+  });
+
+  /** A parameter, with its default when it has one: `keep = 0.9`. */
+  fnParam = this.RULE('fnParam', () => {
+    this.CONSUME(Identifier, { LABEL: 'name' });
+    this.OPTION(() => {
+      this.CONSUME(Equals);
+      this.SUBRULE(this.expression, { LABEL: 'default' });
+    });
   });
 
   fnBody = this.RULE('fnBody', () => {
@@ -128,6 +139,7 @@ export class GradusParser extends CstParser {
     this.MANY(() => {
       this.OR([
         { ALT: () => this.SUBRULE(this.dimStmt) },
+        { ALT: () => this.SUBRULE(this.hyperStmt) },
         { ALT: () => this.SUBRULE(this.inputStmt) },
         { ALT: () => this.SUBRULE(this.paramStmt) },
         { ALT: () => this.SUBRULE(this.letStmt) },
@@ -161,6 +173,36 @@ export class GradusParser extends CstParser {
       this.CONSUME(Equals);
       this.CONSUME(NumberLiteral, { LABEL: 'value' });
     });
+  });
+
+  /** `hyper lambda = 1e-3`, `hyper H: int = 256`, `hyper keep = 0.9 in (0, 1]`, `... in [1e-5, 1] log`. */
+  hyperStmt = this.RULE('hyperStmt', () => {
+    this.CONSUME(Hyper);
+    this.CONSUME(Identifier, { LABEL: 'name' });
+    this.OPTION(() => {
+      this.CONSUME(Colon);
+      this.CONSUME1(Identifier, { LABEL: 'type' });
+    });
+    this.CONSUME(Equals);
+    this.SUBRULE(this.expression, { LABEL: 'value' });
+    this.OPTION1(() => this.SUBRULE(this.hyperRange));
+  });
+
+  /** `in [lo, hi]`, with `(` or `)` for an open end, and an optional scale (`log`). */
+  hyperRange = this.RULE('hyperRange', () => {
+    this.CONSUME(In);
+    this.OR([
+      { ALT: () => this.CONSUME(LBracket, { LABEL: 'open' }) },
+      { ALT: () => this.CONSUME(LParen, { LABEL: 'open' }) },
+    ]);
+    this.SUBRULE(this.expression, { LABEL: 'lo' });
+    this.CONSUME(Comma);
+    this.SUBRULE1(this.expression, { LABEL: 'hi' });
+    this.OR1([
+      { ALT: () => this.CONSUME(RBracket, { LABEL: 'close' }) },
+      { ALT: () => this.CONSUME(RParen, { LABEL: 'close' }) },
+    ]);
+    this.OPTION(() => this.CONSUME2(Identifier, { LABEL: 'scale' }));
   });
 
   /** `input x: float[N, D]`. */

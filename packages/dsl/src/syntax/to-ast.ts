@@ -76,6 +76,7 @@ export const DTYPES: readonly A.ElementType[] = ['float', 'int', 'bool'];
 
 type StmtNode =
   | C.DimStmtCstNode
+  | C.HyperStmtCstNode
   | C.InputStmtCstNode
   | C.ParamStmtCstNode
   | C.LetStmtCstNode
@@ -107,7 +108,9 @@ class AstBuilder {
     const nameSpan = tokenSpan(name);
     const span = nodeSpan(node);
     if (name === undefined || nameSpan === undefined || span === undefined) return undefined;
-    const params = compact((c.params ?? []).map((t) => this.ident(t)));
+    const params = compact((c.params ?? []).map((p) => this.fnParam(p)));
+    // A parameter whose default is broken drops the function rather than the default.
+    if (params.length !== (c.params ?? []).length) return undefined;
     let lets: A.LetStmt[] = [];
     let result: A.Expr | undefined;
     const body = first(c.fnBody);
@@ -122,6 +125,15 @@ class AstBuilder {
     return { kind: 'fn', name: name.image, nameSpan, params, lets, result, span };
   }
 
+  private fnParam(node: C.FnParamCstNode): A.FnParam | undefined {
+    const c = loose(node);
+    const name = this.ident(first(c.name));
+    if (name === undefined) return undefined;
+    if (c.default === undefined) return name;
+    const value = this.expression(first(c.default));
+    return value === undefined ? undefined : { ...name, default: value };
+  }
+
   modelDecl(node: C.ModelDeclCstNode): A.ModelDecl | undefined {
     const c = loose(node);
     const name = first(c.name);
@@ -131,6 +143,7 @@ class AstBuilder {
     // The CST groups children by rule; statements are put back in source order.
     const nodes: StmtNode[] = [
       ...(c.dimStmt ?? []),
+      ...(c.hyperStmt ?? []),
       ...(c.inputStmt ?? []),
       ...(c.paramStmt ?? []),
       ...(c.letStmt ?? []),
@@ -160,6 +173,8 @@ class AstBuilder {
     switch (node.name) {
       case 'dimStmt':
         return this.dimStmt(node);
+      case 'hyperStmt':
+        return this.hyperStmt(node);
       case 'inputStmt':
         return this.inputStmt(node);
       case 'paramStmt':
@@ -182,6 +197,47 @@ class AstBuilder {
     const dims = compact((loose(node).dimItem ?? []).map((n) => this.dimItem(n)));
     if (span === undefined || dims.length === 0) return undefined;
     return { kind: 'dim', dims, span };
+  }
+
+  private hyperStmt(node: C.HyperStmtCstNode): A.HyperStmt | undefined {
+    const c = loose(node);
+    const name = this.ident(first(c.name));
+    const value = this.expression(first(c.value));
+    const span = nodeSpan(node);
+    if (name === undefined || value === undefined || span === undefined) return undefined;
+    const type = this.ident(first(c.type));
+    const rangeNode = first(c.hyperRange);
+    const range = rangeNode === undefined ? undefined : this.hyperRange(rangeNode);
+    // A range that was written but is broken drops the statement rather than the range.
+    if (rangeNode !== undefined && range === undefined) return undefined;
+    return {
+      kind: 'hyper',
+      name: name.name,
+      nameSpan: name.span,
+      ...(type ? { typeName: type.name, typeSpan: type.span } : {}),
+      value,
+      ...(range ? { range } : {}),
+      span,
+    };
+  }
+
+  private hyperRange(node: C.HyperRangeCstNode): A.HyperRange | undefined {
+    const c = loose(node);
+    const lo = this.expression(first(c.lo));
+    const hi = this.expression(first(c.hi));
+    const open = first(c.open);
+    const close = first(c.close);
+    const span = nodeSpan(node);
+    if (lo === undefined || hi === undefined || !open || !close || span === undefined) return undefined;
+    const scale = this.ident(first(c.scale));
+    return {
+      lo,
+      hi,
+      loOpen: open.image === '(',
+      hiOpen: close.image === ')',
+      ...(scale ? { scale: scale.name, scaleSpan: scale.span } : {}),
+      span,
+    };
   }
 
   private dimItem(node: C.DimItemCstNode): A.DimDecl | undefined {

@@ -101,10 +101,14 @@ export const Metric = keyword('metric');
 export const Loss = keyword('loss');
 export const Train = keyword('train');
 export const Return = keyword('return');
+export const Hyper = keyword('hyper');
+/** `in`, of a hyper-parameter's range; after `input` and `init` in the lexing order. */
+export const In = keyword('in');
 
 /** The keywords that start a statement inside `model Name { ... }`, for "did you mean" hints. */
 export const STATEMENT_KEYWORDS = [
   'dim',
+  'hyper',
   'input',
   'param',
   'let',
@@ -199,6 +203,8 @@ export const allTokens: TokenType[] = [
   Loss,
   Train,
   Return,
+  Hyper,
+  In,
   Identifier,
   EqEq,
   NotEq,

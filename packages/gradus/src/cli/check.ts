@@ -20,8 +20,9 @@ export function checkCommand(files: readonly string[], io: Io): number {
     if (checked.lowered) {
       const { model, graph } = checked.lowered;
       const count = model.params.reduce((n, p) => n + (p.shape as number[]).reduce((a, b) => a * b, 1), 0);
+      const hypers = model.hypers.map((h) => `${h.name} = ${h.value}`).join(', ');
       io.out(
-        `ok: ${path}: model ${model.name}, ${model.params.length} params (${count} numbers), ${graph.nodes.length} graph nodes`,
+        `ok: ${path}: model ${model.name}, ${model.params.length} params (${count} numbers), ${graph.nodes.length} graph nodes${hypers ? `; hyper-parameters ${hypers}` : ''}`,
       );
     } else failed++;
   }
