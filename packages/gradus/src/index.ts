@@ -9,3 +9,4 @@ export * from '@gradus/backends';
 export * from '@gradus/dsl';
 export * from '@gradus/optim';
 export { buildCli, runCli, VERSION } from './cli/main.js';
+export * from './doctor/index.js';

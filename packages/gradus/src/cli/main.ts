@@ -3,6 +3,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { EVALUATORS } from './backend-eval.js';
 import { checkCommand } from './check.js';
 import { compileCommand, EMIT_KINDS } from './compile.js';
+import { doctorCommand } from './doctor.js';
 import { evalCommand, predictCommand } from './evaluate.js';
 import { gradCommand } from './grad.js';
 import { gradcheckCommand } from './gradcheck.js';
@@ -134,6 +135,18 @@ export function buildCli(io: Io, setExit: (code: number) => void): Command {
       'print one JSON line: {"eigenvalues" (descending), "bounds", "smallest", "lambda_max", "lambda_min", "condition", "max_stable_lr", …}',
     )
     .action(guarded((file: string, o) => hessianCommand(file, o, io)));
+
+  program
+    .command('doctor')
+    .description(
+      "the lectures' sanity checks before tuning: the initial loss, overfitting a small subset, a learning-rate range test, gradient flow",
+    )
+    .argument('<file>', '.model file')
+    .option('--data <spec>', "data (default: the train block's)")
+    .option('--seed <n>', 'seed of the initialisation, the subset and the batches', intArg(0))
+    .option('--plot <dir>', 'write the charts (lr_range.svg) here')
+    .option('--json', 'print one JSON line: {"checks": [{"name", "status", "message", "details"}], …}')
+    .action(guarded((file: string, o) => doctorCommand(file, o, io)));
 
   program
     .command('train')
