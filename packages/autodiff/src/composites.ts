@@ -4,6 +4,7 @@
  * log-softmax, softplus) are stabilised by subtracting a (gradient-stopped) max, in graph ops.
  */
 import { diagnostic, GradusError } from './diagnostic.js';
+import { checkMode, noiseLike, type StochasticMode } from './layers/noise.js';
 import type { AxisOptions, Value } from './value.js';
 
 export function square(x: Value): Value {
@@ -120,24 +121,20 @@ function sumAll(terms: readonly Value[]): Value {
 }
 
 /**
- * Inverted dropout: in training, keep each unit with probability `keep` and scale by 1/keep, so
- * the expectation is unchanged and evaluation is the identity. The mask comes from the
- * counter-based generator keyed by (graph seed, this layer's stream, step, element).
+ * Dropout. `'inverted'` (the default, PyTorch's and Keras's): in training, keep each unit with
+ * probability `keep` and scale by 1/keep, so the expectation is unchanged and evaluation is the
+ * identity. `'vanilla'` (the lectures' original form): keep without scaling in training, and
+ * scale by `keep` in evaluation. The mask comes from the counter-based generator keyed by
+ * (graph seed, this layer's stream, step, element).
  */
-export function dropout(x: Value, keep: number): Value {
+export function dropout(x: Value, keep: number, mode: StochasticMode = 'inverted'): Value {
   if (!(keep > 0 && keep <= 1))
     throw new GradusError(diagnostic('E0317', `dropout: keep must be in (0, 1], got ${keep}`));
-  if (x.g.mode === 'eval' || keep === 1) return x;
-  const g = x.g;
-  const u = g.value(
-    g.add('RandomUniform', [g.stepInput()], {
-      shape: [...x.shape],
-      dtype: x.toFloat().dtype,
-      seed: g.seed,
-      stream: g.nextStream(),
-    }),
-  );
-  return u.lt(keep).where(x.div(keep), 0);
+  checkMode('dropout', mode);
+  if (keep === 1) return x;
+  if (x.g.mode === 'eval') return mode === 'vanilla' ? x.toFloat().mul(keep) : x;
+  const u = noiseLike(x, 'RandomUniform', x.shape);
+  return u.lt(keep).where(mode === 'inverted' ? x.div(keep) : x.toFloat(), 0);
 }
 
 export interface BatchNormOptions {

@@ -8,6 +8,7 @@ export * from './grad.js';
 export * from './graph.js';
 export * from './init.js';
 export * from './interpreter.js';
+export * from './layers/index.js';
 export * from './node.js';
 export type { ArgInfo, EvalContext, Inferred, OpDef, VjpContext, VjpThunk } from './op.js';
 export { defineOp } from './op.js';

@@ -95,6 +95,13 @@ const ATTR_TYPES: Readonly<Record<string, readonly [string, (v: unknown) => bool
   keepdims: ['a boolean', (v) => typeof v === 'boolean'],
   transA: ['a boolean', (v) => typeof v === 'boolean'],
   transB: ['a boolean', (v) => typeof v === 'boolean'],
+  kernel: ['a list of integers', listOf(isInt)],
+  stride: ['a list of integers', listOf(isInt)],
+  dilation: ['a list of integers', listOf(isInt)],
+  pads: ['a list of integers', listOf(isInt)],
+  size: ['a list of integers', listOf(isInt)],
+  fill: ['a number', (v) => typeof v === 'number'],
+  rows: ['a dim', isDim],
 };
 
 /** Why `attrs` are not well-typed attrs (see `ATTR_TYPES`), or undefined when they are. */

@@ -54,3 +54,23 @@ export function matmulShapes(
   const k = n.attrs.transA ? as[as.length - 2] : as[as.length - 1];
   return { as, bs, os, r, m: os[r - 2], nn: os[r - 1], k };
 }
+
+/**
+ * A window op's sizes: [lead, H, W, OH, OW], the leading axes' element count, the image and the
+ * grid of windows (Im2Col reads the image and writes the patches; Col2Im the other way).
+ */
+export function windowGeometry(
+  n: TypedNode<'Im2Col'> | TypedNode<'Col2Im'>,
+  shape: (x: Node) => readonly number[],
+): [number, number, number, number, number] {
+  const image = n.op === 'Im2Col' ? shape(n.inputs[0]) : shape(n);
+  const patches = n.op === 'Im2Col' ? shape(n) : shape(n.inputs[0]);
+  const r = image.length;
+  return [
+    sizeOf(image.slice(0, r - 2)),
+    image[r - 2],
+    image[r - 1],
+    patches[patches.length - 2],
+    patches[patches.length - 1],
+  ];
+}

@@ -87,7 +87,7 @@ export function bindInputs(
   return out;
 }
 
-/** The number of classes an int input is used with (from the Gather/OneHot that reads it), if any. */
+/** The number of classes an int input is used with (from the Gather/OneHot/Take that reads it), if any. */
 function labelRange(g: Graph, input: Node): number | undefined {
   const reads = (n: Node) => n === input || (n.op === 'Cast' && n.inputs[0] === input);
   for (const n of g.nodes) {
@@ -96,6 +96,9 @@ function labelRange(g: Graph, input: Node): number | undefined {
       if (typeof d === 'number') return d;
     }
     if (n.op === 'OneHot' && reads(n.inputs[0])) return n.attrs.depth as number;
+    // Embedding ids index the rows of their table.
+    if (n.op === 'Take' && reads(n.inputs[1]) && typeof n.inputs[0].shape[0] === 'number')
+      return n.inputs[0].shape[0];
   }
   return undefined;
 }

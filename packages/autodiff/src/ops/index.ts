@@ -35,9 +35,11 @@ import {
 import { Gather, OneHot } from './index-ops.js';
 import { Const, Input, Size, Variable } from './leaf.js';
 import { MatMul } from './linalg.js';
+import { Col2Im, Im2Col } from './patches.js';
 import { RandomNormal, RandomUniform } from './random.js';
 import { ArgMax, Max, Min, Sum } from './reduce.js';
 import { BroadcastTo, Concat, Pad, Reshape, Slice, Transpose } from './shape-ops.js';
+import { ScatterAdd, Take } from './take.js';
 
 // The attribute types are public so that kernel tables typed against them can be declared (d.ts).
 export type { LeafAttrs } from './leaf.js';
@@ -91,6 +93,10 @@ export const opDefs = {
   OneHot,
   RandomUniform,
   RandomNormal,
+  Im2Col,
+  Col2Im,
+  Take,
+  ScatterAdd,
 } as const;
 
 export type OpName = keyof typeof opDefs;

@@ -27,6 +27,7 @@ import {
   tensorsArb,
 } from './arbitraries.js';
 import type { CheckArg, GradcheckOptions } from './gradcheck.js';
+import { layerCases } from './layer-cases.js';
 import type { Plain } from './naive.js';
 import * as N from './naive.js';
 
@@ -1808,6 +1809,7 @@ export const opTable: readonly OpCase[] = [
   ...linalgCases,
   ...shapeCases,
   ...compositeCases,
+  ...layerCases({ sampled }),
 ];
 
 /** The graph of one sample: inputs `arg0`, `arg1`, ... and the case's output. */

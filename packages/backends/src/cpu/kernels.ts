@@ -9,6 +9,7 @@ import { elementwiseRows } from '../expr-table.js';
 import { around, matmulShapes, type TypedNode } from '../shapes.js';
 import { contiguousStrides, int, loopNest, num } from './emit.js';
 import { matmulHelper, matmulHelperName } from './matmul.js';
+import { windowKernels } from './window-kernels.js';
 
 /** An elementwise computation over an iteration space: the buffers it loads and the code per element. */
 export interface ElemSource {
@@ -268,6 +269,7 @@ export const kernels = {
   },
   RandomUniform: randomKernel('uniformAt'),
   RandomNormal: randomKernel('normalAt'),
+  ...windowKernels,
 } satisfies { [K in OpName]: Kernel<K> };
 
 /** Numbers that may appear in generated code (re-exported for the codegen). */

@@ -13,6 +13,10 @@ import { schedule } from '../cpu/schedule.js';
 import { elementwiseRows, exprOf } from '../expr-table.js';
 import { around, matmulShapes, sizeOf, type TypedNode } from '../shapes.js';
 import { flt, gpuExprTable } from './expr.js';
+import { indexOf, MAX_LOOP, unravel } from './indexing.js';
+import { gpuWindowKernels } from './window-kernels.js';
+
+export { indexOf, MAX_LOOP, unravel };
 
 /** Float indices are exact below 2²⁴, which bounds every tensor's element count. */
 export const MAX_ELEMENTS = 2 ** 24;
@@ -64,48 +68,6 @@ export type GpuKernel<K extends OpName> = (
   node: TypedNode<K>,
   ctx: GpuKernelContext,
 ) => string[] | StepKind | TwoStage;
-
-/** Lines binding coordinates of flat index `idx` over `shape` (size-1 dims are the literal 0). */
-export function unravel(
-  idx: string,
-  shape: readonly number[],
-  prefix: string,
-): { lines: string[]; coords: string[] } {
-  const st = contiguousStrides(shape);
-  const lines: string[] = [];
-  let leading = true;
-  const coords = shape.map((n, d) => {
-    if (n === 1) return '0.0';
-    const q = st[d] === 1 ? idx : `Math.floor((${idx} + 0.5) / ${flt(st[d])})`;
-    const name = `${prefix}${d}`;
-    if (leading) lines.push(`let ${name} = ${q};`);
-    else {
-      lines.push(`let ${name}q = ${q};`);
-      lines.push(`let ${name} = ${name}q - ${flt(n)} * Math.floor((${name}q + 0.5) / ${flt(n)});`);
-    }
-    leading = false;
-    return name;
-  });
-  return { lines, coords };
-}
-
-/** A flat index from coordinates and strides, plus an offset. */
-export function indexOf(coords: readonly string[], strides: readonly number[], offset = 0): string {
-  const terms: string[] = offset !== 0 ? [flt(offset)] : [];
-  coords.forEach((c, d) => {
-    const s = strides[d];
-    if (s === 0 || c === '0.0') return;
-    terms.push(s === 1 ? c : `${c} * ${flt(s)}`);
-  });
-  return terms.length === 0 ? '0.0' : terms.join(' + ');
-}
-
-/**
- * Iterations one kernel invocation may loop: Mesa's llvmpipe stops every shader after 65,535 loop
- * iterations (silently: the result is just wrong), and real GPUs time out long shaders, so longer
- * reductions run in two stages and longer contractions are refused.
- */
-export const MAX_LOOP = 16384;
 
 /** A reduction too long for one loop: partial results over chunks, then a kernel combining them. */
 export interface TwoStage {
@@ -335,6 +297,7 @@ export const gpuKernels = {
   },
   RandomUniform: () => 'random',
   RandomNormal: () => 'random',
+  ...gpuWindowKernels,
 } satisfies { [K in OpName]: GpuKernel<K> };
 
 function tooLarge(n: Node, shape: readonly number[], limit: number): GradusError {

@@ -28,6 +28,7 @@ import { type ExprGraph, exprGraphArb } from '@gradus/autodiff/testing';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { Backend, CompileOptions } from '../backend.js';
+import { layerParityCases } from './layer-parity.js';
 
 export interface ParityCase {
   readonly name: string;
@@ -54,12 +55,16 @@ function ints(shape: readonly number[], seed: number, hi: number): Tensor {
 
 type Build = (g: Graph) => Record<string, Value> | Value;
 
-/** A case from inputs declared by shape (f64 data) and a body producing outputs. */
+/** Integer inputs of a case, with their values (indices, labels). */
+export type IntInputs = Record<string, { readonly shape: readonly number[]; readonly value: TensorLike }>;
+
+/** A case from inputs declared by shape (f64 data), integer inputs with values, and a body producing outputs. */
 function c(
   name: string,
   inputs: Record<string, readonly number[]>,
   body: (g: Graph, x: Record<string, Value>) => Record<string, Value> | Value,
   range: [number, number] = [-2, 2],
+  ints: IntInputs = {},
 ): ParityCase {
   return {
     name,
@@ -71,6 +76,10 @@ function c(
         xs[k] = g.input(k, shape);
         feeds[k] = data(shape, i + 1, range[0], range[1]);
       });
+      for (const [k, { shape, value }] of Object.entries(ints)) {
+        xs[k] = g.input(k, shape, 'i32');
+        feeds[k] = value;
+      }
       const out = body(g, xs);
       if ('node' in out && 'g' in out) g.output('out', out as Value);
       else for (const [k, v] of Object.entries(out)) g.output(k, v);
@@ -78,6 +87,9 @@ function c(
     },
   };
 }
+
+/** The case builder, for the cases defined in other files. */
+export type CaseBuilder = typeof c;
 
 const unary = (name: string, f: (x: Value) => Value, range: [number, number] = [-2, 2]): ParityCase =>
   c(name, { x: [3, 4] }, (_, { x }) => f(x), range);
@@ -467,6 +479,7 @@ export function parityCases(): ParityCase[] {
         return { g, feeds: { a: [1, 2], b: [3, 4] } };
       },
     },
+    ...layerParityCases(c),
   ];
   return build;
 }

@@ -27,6 +27,7 @@ import { call, type FuncRef, type FunctionBuilder } from './encoder/module.js';
 import { type GemmRef, MR, nrOf, type Precision, TRANS_A, TRANS_B } from './gemm.js';
 import { f64Halves, type Kind, type Layout, layoutOf } from './layout.js';
 import { type Access, emitNest, planNest } from './loops.js';
+import { wasmWindowKernels } from './window-kernels.js';
 
 /** A fused elementwise computation over an iteration space: what it reads, and its code per step. */
 export interface WasmGroup {
@@ -845,6 +846,7 @@ export const wasmKernels = {
       },
     };
   },
+  ...wasmWindowKernels,
 } satisfies { [K in OpName]: WasmKernel<K> | Unsupported };
 
 /** Kind of a node's storage (re-exported for the code generator). */

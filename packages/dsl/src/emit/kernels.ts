@@ -25,6 +25,7 @@ import {
   times,
 } from './code.js';
 import type { Helper } from './runtime.js';
+import { windowKernels } from './window-kernels.js';
 
 export interface KernelContext<A = Attrs> {
   readonly node: Node;
@@ -350,4 +351,5 @@ export const kernels = {
 
   RandomUniform: random('uniformAt'),
   RandomNormal: random('normalAt'),
+  ...windowKernels,
 } satisfies { readonly [K in OpName]: Kernel<K> };

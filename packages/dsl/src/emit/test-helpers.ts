@@ -50,6 +50,7 @@ function labelRange(g: Graph, input: Node): number {
     if (n.op === 'Gather' && n.inputs[1] === input) {
       range = Math.min(range, n.inputs[0].shape[n.attrs.axis as number] as number);
     }
+    if (n.op === 'Take' && n.inputs[1] === input) range = Math.min(range, n.inputs[0].shape[0] as number);
   }
   return Number.isFinite(range) ? range : 2;
 }

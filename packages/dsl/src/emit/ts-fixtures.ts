@@ -3,7 +3,17 @@
  * `.model` file could declare (dots, quotes, newlines, `*\/`, `$`, reserved words), to
  * prove the emitters' kernels and escaping on one program.
  */
-import { concat, type Graph, graph, init } from '@gradus/autodiff';
+import {
+  avgPool,
+  concat,
+  conv2d,
+  embedding,
+  flatten,
+  type Graph,
+  graph,
+  init,
+  maxPool,
+} from '@gradus/autodiff';
 import type { ModelInfo } from '../lower/index.js';
 
 export interface EmitInput {
@@ -92,4 +102,25 @@ export function compoundDimsGraph(): EmitInput {
   g.output('loss', loss, 'loss');
   g.output('steps', next.sub(prev));
   return { graph: g, model: { name: 'Compound' } };
+}
+
+/**
+ * The window and row ops over a symbolic batch: a padded, biased convolution, padded max
+ * pooling and average pooling (Im2Col, and Col2Im in the gradient), and an embedding (Take, and
+ * ScatterAdd in the gradient).
+ */
+export function layersGraph(): EmitInput {
+  const g = graph({ seed: 3 });
+  const x = g.input('img', ['N', 2, 6, 5]);
+  const y = g.input('y', ['N'], 'i32');
+  const ids = g.input('ids', ['N', 3], 'i32');
+  const w1 = g.param('w1', [4, 2, 3, 3], init.glorotUniform());
+  const b1 = g.param('b1', [4], init.normal(0.1));
+  const table = g.param('table', [5, 2], init.normal(1));
+  const dense = g.param('dense', [14, 3], init.glorotUniform());
+  const h = maxPool(conv2d(x, w1, { padding: 1, bias: b1 }).relu(), 2, { padding: 1 }); // [N, 4, 4, 3]
+  const pooled = flatten(avgPool(h, 2)); // [N, 8]
+  const features = concat([pooled, flatten(embedding(table, ids))], 1); // [N, 14]
+  g.output('loss', features.matMul(dense).crossEntropy(y).mean(), 'loss');
+  return { graph: g, model: { name: 'Layers' } };
 }

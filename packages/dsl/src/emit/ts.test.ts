@@ -20,7 +20,7 @@ import {
   typeCheck,
 } from './test-helpers.js';
 import { emitTypeScript } from './ts.js';
-import { allOpsGraph, compoundDimsGraph, type EmitInput, symbolicDimsGraph } from './ts-fixtures.js';
+import { allOpsGraph, compoundDimsGraph, type EmitInput, layersGraph, symbolicDimsGraph } from './ts-fixtures.js';
 
 const TOL = 1e-12;
 const N = 5;
@@ -50,6 +50,7 @@ const cases: Case[] = [
   { name: 'all ops (builder graph, hostile names)', lowered: allOpsGraph(), precision: 'f64' },
   { name: 'dims bound by solving or by options', lowered: symbolicDimsGraph(), precision: 'f64' },
   { name: 'compound dims (N*T, T - 1, N*T/2)', lowered: compoundDimsGraph(), precision: 'f64' },
+  { name: 'convolution, pooling and embedding layers', lowered: layersGraph(), precision: 'f64' },
 ];
 
 const sources = new Map<string, string>();
