@@ -5,6 +5,7 @@ import {
   type Dim,
   dropout,
   elasticNet,
+  GradusError,
   type Graph,
   hinge,
   l1,
@@ -14,11 +15,24 @@ import {
   type Value,
 } from '@gradus/autodiff';
 import { dimOfVal, dimsTensor, floatHyperAsDim } from './dims.js';
-import { fail } from './errors.js';
+import { fail, fromCore } from './errors.js';
+import { LAYER_BUILTINS } from './layer-builtins.js';
 import { describeVal, type Located, type Val } from './values.js';
 
-/** How an argument is read: a tensor, a number, an integer, an axis (or list of axes), a shape, a flag, or integer labels. */
-export type ArgKind = 'tensor' | 'number' | 'int' | 'axes' | 'shape' | 'bool' | 'labels';
+/**
+ * How an argument is read: a tensor, a number, an integer, an axis (or list of axes), a shape, a
+ * flag, integer labels, a string, or a padding (an integer, a list of them, or a string).
+ */
+export type ArgKind =
+  | 'tensor'
+  | 'number'
+  | 'int'
+  | 'axes'
+  | 'shape'
+  | 'bool'
+  | 'labels'
+  | 'string'
+  | 'padding';
 
 export interface ParamSpec {
   readonly name: string;
@@ -132,6 +146,43 @@ export class Args {
       `${this.callee}: '${name}' must be a shape, a list of dims and whole numbers such as [N * T, D], got ${describeVal(v)}`,
       a.span,
     );
+  }
+
+  /** A tensor argument that may be omitted. */
+  optionalTensor(name: string): Value | undefined {
+    return this.named.has(name) ? this.tensor(name) : undefined;
+  }
+
+  /** A string argument (`mode = "vanilla"`), or `fallback` when omitted. */
+  string(name: string, fallback: string): string {
+    const a = this.named.get(name);
+    if (!a) return fallback;
+    if (a.val.kind !== 'string')
+      return fail('E0105', `${this.callee}: '${name}' must be a string, got ${describeVal(a.val)}`, a.span);
+    return a.val.s;
+  }
+
+  /** An integer, a list of integers, or a string (`padding = 1`, `[1, 2]`, `"same"`); undefined when omitted. */
+  padding(name: string): number | number[] | string | undefined {
+    const a = this.named.get(name);
+    if (a?.val.kind === 'string') return a.val.s;
+    return this.axes(name);
+  }
+
+  /**
+   * Runs `fn`, reporting a library error of `code` that names the argument (`padding must be …`)
+   * at that argument, when it was given, rather than at the whole call: the argument is what the
+   * user has to change.
+   */
+  blame<T>(name: string, code: string, fn: () => T): T {
+    try {
+      return fn();
+    } catch (e) {
+      const a = this.named.get(name);
+      const about = e instanceof GradusError && e.code === code && e.message.includes(`${name} `);
+      if (a && about) throw fromCore(e as GradusError, a.span);
+      throw e;
+    }
   }
 
   restTensors(): Value[] {
@@ -331,12 +382,14 @@ export const BUILTINS: Readonly<Record<string, Builtin>> = {
     call: (a) => t(elasticNet(a.restTensors(), a.number('beta'))),
   },
   dropout: {
-    doc: 'inverted dropout: keep units with probability keep (identity in evaluation)',
-    params: [X, { name: 'keep', kind: 'number' }],
+    doc: 'dropout: keep units with probability keep; "inverted" (default) scales them by 1/keep in training, "vanilla" scales by keep in evaluation',
+    params: [X, { name: 'keep', kind: 'number' }, { name: 'mode', kind: 'string', optional: true }],
     call: (a) => {
       const keep = a.number('keep');
       if (!(keep > 0 && keep <= 1)) fail('E0106', `dropout: keep must be in (0, 1], got ${keep}`, a.callSpan);
-      return t(dropout(a.tensor('x'), keep));
+      const x = a.tensor('x');
+      const mode = a.string('mode', 'inverted');
+      return t(a.blame('mode', 'E0338', () => dropout(x, keep, mode as 'inverted')));
     },
   },
   batchnorm: {
@@ -361,4 +414,5 @@ export const BUILTINS: Readonly<Record<string, Builtin>> = {
       );
     },
   },
+  ...LAYER_BUILTINS,
 };
