@@ -14,7 +14,7 @@ import { elementwiseRows, exprOf } from '../expr-table.js';
 import { around, matmulShapes, sizeOf, type TypedNode } from '../shapes.js';
 import { flt, gpuExprTable } from './expr.js';
 import { indexOf, MAX_LOOP, unravel } from './indexing.js';
-import { gpuWindowKernels } from './window-kernels.js';
+import { gpuWindowKernels, windowTap, windowViews } from './window-kernels.js';
 
 export { indexOf, MAX_LOOP, unravel };
 
@@ -61,6 +61,8 @@ export interface GpuKernelContext {
   group(coords: readonly string[]): { lines: string[]; value: string };
   /** Fresh identifier with a prefix. */
   fresh(prefix: string): string;
+  /** The Im2Col whose windows a matmul operand reads without materialising them, if any. */
+  view(n: Node): TypedNode<'Im2Col'> | undefined;
 }
 
 /** Returns the kernel body (statements; `i` is the output's flat index) or a step kind. */
@@ -197,6 +199,24 @@ export const gpuKernels = {
     };
     const aIdx = transA ? `kk * ${flt(m)} + ${row}` : `${row === '0.0' ? '' : `${row} * ${flt(k)} + `}kk`;
     const bIdx = transB ? `${col === '0.0' ? '' : `${col} * ${flt(k)} + `}kk` : `kk * ${flt(nn)} + ${col}`;
+    const windows = c.view(b);
+    if (windows) {
+      // B holds the windows of an image, read from the image itself (never stored: it can hold
+      // far more than a texture). Its memory layout is [..., rows, cols]: entry (r, q) of batch t.
+      const t = indexOf(bc, broadcastStrides(bs.slice(0, -2), batch));
+      const [rowOf, colOf] = transB ? [col, 'kk'] : ['kk', col];
+      const tap = windowTap(windows, c, t, bs[bs.length - 2], rowOf, colOf);
+      return [
+        ...u.lines,
+        `let ao = ${batchOffset(as)};`,
+        'let acc = 0.0;',
+        `for (let kk = 0; kk < ${k}; kk++) {`,
+        ...tap.lines.map((l) => `  ${l}`),
+        `  acc = acc + ${c.arg(a)}[ao + ${aIdx}] * ${tap.value};`,
+        '}',
+        'return acc;',
+      ];
+    }
     return [
       ...u.lines,
       `let ao = ${batchOffset(as)};`,
@@ -326,7 +346,6 @@ export function generateGpu(
   const shapes = new Map<Node, number[]>();
   for (const n of order) {
     const s = [...bound.shape(n)];
-    if (sizeOf(s) > limit) throw tooLarge(n, s, limit);
     if (sizeOf(s) === 0) {
       throw new GradusError(
         diagnostic(
@@ -340,6 +359,13 @@ export function generateGpu(
   const shapeOf = (n: Node) => shapes.get(n) as number[];
   const results = new Set<Node>([...targets, ...updates.map(([, v]) => v)]);
   const sched = schedule(order, results, shapeOf, opts.fuse ?? true);
+  const views = windowViews(order, results, shapeOf);
+  const root = (n: Node): Node => (sched.aliases.has(n) || views.has(n) ? root(n.inputs[0]) : n);
+  // Only nodes with a texture of their own are bounded (an alias or a view has its root's).
+  for (const n of order) {
+    const s = shapeOf(n);
+    if (root(n) === n && sizeOf(s) > limit) throw tooLarge(n, s, limit);
+  }
 
   const literal = (n: Node): string | undefined => {
     if (n.op === 'Reshape') return literal(n.inputs[0]);
@@ -351,9 +377,8 @@ export function generateGpu(
 
   const steps: GpuStep[] = [];
   const textured = new Set<Node>();
-  const root = (n: Node): Node => (sched.aliases.has(n) ? root(n.inputs[0]) : n);
   for (const step of sched.steps) {
-    if (sched.aliases.has(step)) {
+    if (sched.aliases.has(step) || views.has(step)) {
       steps.push({ node: step, kind: 'alias', source: '', args: [], size: sizeOf(shapeOf(step)) });
       continue;
     }
@@ -405,6 +430,11 @@ export function generateGpu(
         return { lines: [], value: `${arg(x)}[${indexOf(coords, contiguousStrides(shapeOf(x)))}]` };
       },
       group: (coords) => groupAt(members ?? [step], coords),
+      view: (x) => {
+        let v: Node = x;
+        while (v.op === 'Reshape') v = v.inputs[0];
+        return views.has(v) ? (v as TypedNode<'Im2Col'>) : undefined;
+      },
     };
     const kernel = gpuKernels[step.op] as GpuKernel<typeof step.op>;
     const body = kernel(step as never, ctx);

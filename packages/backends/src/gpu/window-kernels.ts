@@ -4,7 +4,7 @@
  * pixel loops over the taps that can land on it, in (kh, kw) order, and a ScatterAdd row over the
  * indices, in index order, which is the order in which the interpreter adds them.
  */
-import { diagnostic, GradusError } from '@gradus/autodiff';
+import { diagnostic, GradusError, type Node } from '@gradus/autodiff';
 import { around, sizeOf, type TypedNode, windowGeometry } from '../shapes.js';
 import type { GpuKernelContext } from './codegen.js';
 import { flt } from './expr.js';
@@ -92,3 +92,78 @@ export const gpuWindowKernels = {
     ];
   },
 };
+
+/**
+ * Im2Col nodes whose windows are only read as the second operand of matrix products (through
+ * reshapes to `[..., rows, OH·OW]` with `rows` a multiple of KH·KW, as convolutions use them):
+ * those products read the windows straight from the image, so the patches, often far larger than
+ * a texture can hold, are never stored.
+ */
+export function windowViews(
+  order: readonly Node[],
+  results: ReadonlySet<Node>,
+  shapeOf: (n: Node) => readonly number[],
+): Set<Node> {
+  const consumers = new Map<Node, Node[]>();
+  for (const n of order)
+    for (const i of new Set(n.inputs)) consumers.set(i, [...(consumers.get(i) ?? []), n]);
+  const views = new Set<Node>();
+  for (const n of order) {
+    if (n.op !== 'Im2Col') continue;
+    const [kh, kw] = n.attrs.kernel as number[];
+    const s = shapeOf(n);
+    const positions = s[s.length - 2] * s[s.length - 1];
+    const readable = (v: Node): boolean => {
+      if (results.has(v)) return false;
+      return (consumers.get(v) ?? []).every((u) => {
+        if (u.op === 'Reshape') return readable(u);
+        const vs = shapeOf(v);
+        return (
+          u.op === 'MatMul' &&
+          u.inputs[0] !== v &&
+          v !== n &&
+          vs[vs.length - 1] === positions &&
+          vs[vs.length - 2] % (kh * kw) === 0
+        );
+      });
+    };
+    if (readable(n)) views.add(n);
+  }
+  return views;
+}
+
+/**
+ * Lines and value of entry (row, col) of batch `t` of a matrix `[..., rows, OH·OW]` that reshapes
+ * the windows of `w`: row = channel·KH·KW + kh·KW + kw, col = oh·OW + ow, and the channel counts
+ * on from `t · rows/(KH·KW)` (row-major order is the same on both sides of a reshape).
+ */
+export function windowTap(
+  w: TypedNode<'Im2Col'>,
+  c: GpuKernelContext,
+  t: string,
+  rows: number,
+  row: string,
+  col: string,
+): { lines: string[]; value: string } {
+  const [, h, wd, , ow] = windowGeometry(w, (x) => c.shape(x));
+  const { kernel, stride, dilation, pads, fill } = w.attrs;
+  const taps = kernel[0] * kernel[1];
+  return {
+    lines: [
+      `let wc = Math.floor((${row} + 0.5) / ${flt(taps)});`,
+      `let wk = ${row} - wc * ${flt(taps)};`,
+      `let wi = Math.floor((wk + 0.5) / ${flt(kernel[1])});`,
+      `let wj = wk - wi * ${flt(kernel[1])};`,
+      `let wy = Math.floor((${col} + 0.5) / ${flt(ow)});`,
+      `let wx = ${col} - wy * ${flt(ow)};`,
+      `let wl = ${t === '0.0' ? '' : `(${t}) * ${flt(rows / taps)} + `}wc;`,
+      `let iy = wy * ${flt(stride[0])} - ${flt(pads[0])} + wi * ${flt(dilation[0])};`,
+      `let ix = wx * ${flt(stride[1])} - ${flt(pads[2])} + wj * ${flt(dilation[1])};`,
+      `let wv = ${flt(fill)};`,
+      `if (iy >= 0.0 && iy < ${flt(h)} && ix >= 0.0 && ix < ${flt(wd)}) {`,
+      `  wv = ${c.arg(w.inputs[0])}[(wl * ${flt(h)} + iy) * ${flt(wd)} + ix];`,
+      '}',
+    ],
+    value: 'wv',
+  };
+}
