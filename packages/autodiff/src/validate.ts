@@ -101,7 +101,7 @@ const ATTR_TYPES: Readonly<Record<string, readonly [string, (v: unknown) => bool
   pads: ['a list of integers', listOf(isInt)],
   size: ['a list of integers', listOf(isInt)],
   fill: ['a number', (v) => typeof v === 'number'],
-  rows: ['a dim', isDim],
+  rows: ['a list of dims', listOf(isDim)],
 };
 
 /** Why `attrs` are not well-typed attrs (see `ATTR_TYPES`), or undefined when they are. */

@@ -219,9 +219,10 @@ describe('other layers', () => {
     const x = g.input('x', ['N', 6]);
     expect(codeOf(() => layernorm(x, g.param('g', [5]), g.param('b', [5]))).code).toBe('E0335');
     expect(codeOf(() => maxout(x, 4)).message).toContain('has size 6, which is not a multiple of pieces = 4');
-    expect(codeOf(() => maxout(x, 3, 0)).message).toContain('must be known');
+    expect(maxout(x, 3, 0).shape).toEqual(['N/3', 6]);
     expect(maxout(x, 3).shape).toEqual(['N', 2]);
-    expect(codeOf(() => flatten(x, 0)).code).toBe('E0339');
+    expect(flatten(x, 0).shape).toEqual(['6*N']);
+    expect(codeOf(() => flatten(x, 1, 0)).code).toBe('E0339');
     expect(unflatten(x, 1, [2, -1]).shape).toEqual(['N', 2, 3]);
     expect(codeOf(() => unflatten(x, 1, [-1, -1])).code).toBe('E0339');
     expect(flatten(unflatten(x, 1, [3, 2])).shape).toEqual(['N', 6]);

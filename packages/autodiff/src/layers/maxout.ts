@@ -1,3 +1,4 @@
+import { divDims } from '../dim-expr.js';
 import { formatShape, normalizeAxis } from '../shape.js';
 import type { Value } from '../value.js';
 import { layerError } from './window.js';
@@ -11,13 +12,15 @@ export function maxout(x: Value, pieces: number, axis = -1): Value {
   const d = x.shape[a];
   if (!Number.isInteger(pieces) || pieces < 1)
     throw layerError('E0337', 'maxout', `pieces must be a positive integer, got ${pieces}`);
-  if (typeof d !== 'number' || d % pieces !== 0) {
+  // A symbolic axis splits symbolically (N into N/2 units); that N is even is checked when it is bound.
+  const units = divDims(d, pieces);
+  if (units === undefined || (typeof units === 'number' && !Number.isInteger(units))) {
     throw layerError(
       'E0337',
       'maxout',
-      `axis ${axis} of x ${formatShape(x.shape)} has size ${d}, which ${typeof d === 'number' ? 'is not a multiple of' : 'must be known to split into'} pieces = ${pieces}`,
+      `axis ${axis} of x ${formatShape(x.shape)} has size ${d}, which is not a multiple of pieces = ${pieces}`,
     );
   }
-  const split = [...x.shape.slice(0, a), d / pieces, pieces, ...x.shape.slice(a + 1)];
+  const split = [...x.shape.slice(0, a), units, pieces, ...x.shape.slice(a + 1)];
   return x.reshape(split).max({ axis: a + 1 });
 }

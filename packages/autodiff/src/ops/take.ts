@@ -43,23 +43,36 @@ export const Take: OpDef = defineOp({
     }
     return res;
   },
-  vjp: ({ cot, inputs: [table, ids] }) => [() => cot.op('ScatterAdd', [ids], { rows: table.shape[0] }), null],
+  vjp: ({ cot, inputs: [table, ids] }) => [
+    () => cot.op('ScatterAdd', [ids], { rows: [table.shape[0]] }),
+    null,
+  ],
 });
+
+export interface ScatterAddAttrs {
+  readonly [k: string]: readonly Dim[];
+  /** The table's row count, as a one-dim list (a dim attr, bound like a shape). */
+  readonly rows: readonly Dim[];
+}
 
 /**
  * `ScatterAdd(src, ids, rows)`: a `[rows, ...]` table of zeros with every row of `src` added at
  * its index, in index order (`out[ids[i...], r...] += src[i..., r...]`); indices outside the table
  * add nothing. `src` has shape `[...ids, ...rest]`.
  */
-export const ScatterAdd: OpDef<{ readonly rows: Dim }> = defineOp<{ readonly rows: Dim }>({
+export const ScatterAdd: OpDef<ScatterAddAttrs> = defineOp<ScatterAddAttrs>({
   name: 'ScatterAdd',
   arity: 2,
   doc: 'adds rows into a zero table at integer indices (the adjoint of Take)',
-  infer: ([src, ids], { rows }) => {
+  dimAttrs: ['rows'],
+  infer: ([src, ids], { rows: [rows, ...more] }) => {
     intIds('ScatterAdd', ids);
     if (!isFloat(src.dtype))
       throw shapeError('E0302', 'ScatterAdd', `needs float rows, got ${src.dtype}${formatShape(src.shape)}`);
-    if (typeof rows === 'number' ? !Number.isInteger(rows) || rows < 0 : typeof rows !== 'string')
+    if (
+      more.length > 0 ||
+      (typeof rows === 'number' ? !Number.isInteger(rows) || rows < 0 : typeof rows !== 'string')
+    )
       throw shapeError('E0309', 'ScatterAdd', `rows must be a size, got ${JSON.stringify(rows)}`);
     const lead = src.shape.slice(0, ids.shape.length);
     if (lead.length !== ids.shape.length || lead.some((d, i) => d !== ids.shape[i])) {

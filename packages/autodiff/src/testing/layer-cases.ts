@@ -219,7 +219,7 @@ function rowCases(kit: CaseKit): OpCase[] {
       kind: 'primitive',
       ops: ['ScatterAdd'],
       dtypes: ['f64', 'i32'],
-      build: ([src, ids], p) => src.op('ScatterAdd', [ids], { rows: p.rows }),
+      build: ([src, ids], p) => src.op('ScatterAdd', [ids], { rows: [p.rows] }),
       domain: 'any; indices in range',
       samples: kit.sampled(
         rowsArb.map((r) => ({ shapes: [[...r.ids, ...r.rest], r.ids], params: { rows: r.rows } })),
@@ -717,6 +717,7 @@ function miscCases(kit: CaseKit): OpCase[] {
         ok: [
           { shapes: [['N', 12]], params: { pieces: 4, axis: -1 }, out: ['N', 3] },
           { shapes: [[2, 6, 5]], params: { pieces: 2, axis: 1 }, out: [2, 3, 5] },
+          { shapes: [['N']], params: { pieces: 2, axis: -1 }, out: ['N/2'] },
         ],
         bad: {
           shapes: [['N', 10]],
@@ -749,8 +750,11 @@ function miscCases(kit: CaseKit): OpCase[] {
         ),
       example: { args: [nest([2, 2, 2], [1, 2, 3, 4, 5, 6, 7, 8])], params: { start: 1 } },
       shapeRule: {
-        ok: [{ shapes: [['N', 16, 7, 7]], params: { start: 1 }, out: ['N', 784] }],
-        bad: { shapes: [['N', 16]], params: { start: 0 }, mentions: ['flatten', 'symbolic', '[N, 16]'] },
+        ok: [
+          { shapes: [['N', 16, 7, 7]], params: { start: 1 }, out: ['N', 784] },
+          { shapes: [['N', 'T', 16]], params: { start: 0 }, out: ['16*N*T'] },
+        ],
+        bad: { shapes: [['N', 16]], params: { start: 2 }, mentions: ['flatten', 'axis 2', 'rank 2'] },
       },
     }),
     erase<{ sizes: number[] }>({
@@ -776,7 +780,10 @@ function miscCases(kit: CaseKit): OpCase[] {
       },
       example: { args: [[[1, 2, 3, 4, 5, 6]]], params: { sizes: [2, 3] } },
       shapeRule: {
-        ok: [{ shapes: [['N', 784]], params: { sizes: [1, 28, 28] }, out: ['N', 1, 28, 28] }],
+        ok: [
+          { shapes: [['N', 784]], params: { sizes: [1, 28, 28] }, out: ['N', 1, 28, 28] },
+          { shapes: [['N*T']], params: { sizes: [-1, 1] }, out: ['N*T', 1] },
+        ],
         bad: {
           shapes: [['N', 784]],
           params: { sizes: [3, -1] },

@@ -45,7 +45,7 @@ export function layerParityCases(c: CaseBuilder): ParityCase[] {
       { t: [5, 3], s: [2, 3, 3] },
       (_, { t, s, ids }) => ({
         rows: t.op('Take', [ids]),
-        back: s.op('ScatterAdd', [ids], { rows: 5 }),
+        back: s.op('ScatterAdd', [ids], { rows: [5] }),
       }),
       undefined,
       {

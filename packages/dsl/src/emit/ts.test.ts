@@ -20,7 +20,13 @@ import {
   typeCheck,
 } from './test-helpers.js';
 import { emitTypeScript } from './ts.js';
-import { allOpsGraph, compoundDimsGraph, type EmitInput, layersGraph, symbolicDimsGraph } from './ts-fixtures.js';
+import {
+  allOpsGraph,
+  compoundDimsGraph,
+  type EmitInput,
+  layersGraph,
+  symbolicDimsGraph,
+} from './ts-fixtures.js';
 
 const TOL = 1e-12;
 const N = 5;
