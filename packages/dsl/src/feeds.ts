@@ -1,7 +1,12 @@
 import {
+  bindFedShapes,
+  concreteShapeOf,
   type Dim,
+  dimSymbols,
   formatShape,
+  GradusError,
   type Graph,
+  isDimSymbol,
   type Node,
   normalAt,
   ownEntry,
@@ -51,7 +56,7 @@ export function bindInputs(
           `${source}: '${input.name}' has shape ${formatShape(col.shape)}, but the model declares ${input.shapeText}`,
         );
       }
-      if (typeof d === 'string') {
+      if (typeof d === 'string' && isDimSymbol(d)) {
         const prev = dims[d];
         if (prev && prev.value !== got) {
           throw new UsageError(
@@ -84,6 +89,19 @@ export function bindInputs(
     }
     out[input.name] = { ...col, dtype: input.dtype };
   }
+  // Compound dims (`N*T`) are checked by the rules every backend binds feeds with.
+  if (model.inputs.some((i) => i.shape.some((d) => typeof d === 'string' && !isDimSymbol(d)))) {
+    const bound: Record<string, number> = {};
+    try {
+      bindFedShapes(
+        model.inputs.map((i) => [i.name, i.shape, out[i.name].shape] as const),
+        bound,
+      );
+    } catch (e) {
+      if (e instanceof GradusError) throw new UsageError(`${source}: ${e.diagnostics[0].message}`);
+      throw e;
+    }
+  }
   return out;
 }
 
@@ -114,8 +132,12 @@ export function randomInputs(
   seed: number,
 ): Record<string, Tensor> {
   const out: Record<string, Tensor> = Object.create(null);
+  // Every symbolic name is `batch`; a compound dim (`N*T`) is computed from them.
+  const names: Record<string, number> = {};
+  for (const input of model.inputs)
+    for (const d of input.shape) for (const n of dimSymbols(d)) names[n] = batch;
   for (const input of model.inputs) {
-    const shape = input.shape.map((d) => (typeof d === 'number' ? d : batch));
+    const shape = concreteShapeOf(input.shape, names, input.name);
     const n = shape.reduce((p, d) => p * d, 1);
     const stream = streamOf(`input:${input.name}`);
     let data: Float64Array;
