@@ -179,8 +179,17 @@ export function resolveSetting(config: TrainConfig, key: string, value: Expr, ke
       return;
     default:
       c[key] = scalar(value, spec.type, `'${key}'`);
+      if (FRACTIONS[key] && !((c[key] as number) > 0 && (c[key] as number) < 1))
+        fail('E0502', `'${key}' must lie strictly between 0 and 1, got ${c[key]}`, value.span, {
+          hint: FRACTIONS[key],
+        });
   }
 }
+
+/** Settings that are fractions in (0, 1), with what a good value looks like. */
+const FRACTIONS: Readonly<Record<string, string>> = {
+  validation: 'the share of the training data held out, such as 0.1',
+};
 
 /** Validates a whole `train { }` block, reporting every bad setting. */
 export function resolveTrainBlock(settings: readonly TrainSetting[], config: TrainConfig = {}): Diagnostic[] {

@@ -1,8 +1,19 @@
-import { checkSource, readSource, renderDiagnostics, type SourceFile, UsageError } from '@gradus/dsl';
+import {
+  checkSource,
+  readHyperFlags,
+  readSource,
+  renderDiagnostics,
+  type SourceFile,
+  UsageError,
+} from '@gradus/dsl';
 import type { Io } from './output.js';
 
-/** `gradus check FILE...`: 0 when every file is valid, 1 otherwise (all files are checked). */
-export function checkCommand(files: readonly string[], io: Io): number {
+/**
+ * `gradus check FILE...`: 0 when every file is valid, 1 otherwise (all files are checked).
+ * `--hyper name=value` flags are checked against each file's hyper-parameters and the file is
+ * then checked with those values (a size that changes a shape is checked as such).
+ */
+export function checkCommand(files: readonly string[], io: Io, hyperTexts: readonly string[] = []): number {
   let failed = 0;
   for (const path of files) {
     let file: SourceFile;
@@ -14,7 +25,17 @@ export function checkCommand(files: readonly string[], io: Io): number {
       failed++;
       continue;
     }
-    const checked = checkSource(file);
+    let checked = checkSource(file);
+    if (checked.lowered && hyperTexts.length > 0) {
+      const read = readHyperFlags(hyperTexts, checked.lowered.model.hypers);
+      if (!('hypers' in read)) {
+        const flag = { name: '--hyper', text: read.text };
+        io.err(renderDiagnostics(read.diagnostics, flag, { color: io.tty }));
+        failed++;
+        continue;
+      }
+      checked = checkSource(file, { hypers: read.hypers });
+    }
     if (checked.diagnostics.length > 0)
       io.err(renderDiagnostics(checked.diagnostics, file, { color: io.tty }));
     if (checked.lowered) {

@@ -10,6 +10,8 @@ export type EmitKind = (typeof EMIT_KINDS)[number];
 
 export interface CompileOptions {
   readonly emit: EmitKind;
+  /** Values for the model's hyper-parameters (from `--hyper`). */
+  readonly hypers?: Readonly<Record<string, number>>;
   readonly output?: string;
   readonly dtype?: 'f32' | 'f64';
   readonly mode?: 'train' | 'eval';
@@ -33,7 +35,11 @@ export function withGradients({ graph }: Lowered): Graph {
 
 /** `gradus compile FILE --emit KIND [-o PATH]`. */
 export function compileCommand(path: string, opts: CompileOptions, io: Io): number {
-  const { lowered } = loadModel(path, { floatDtype: opts.dtype ?? 'f64', mode: opts.mode ?? 'train' });
+  const { lowered } = loadModel(path, {
+    floatDtype: opts.dtype ?? 'f64',
+    mode: opts.mode ?? 'train',
+    hypers: opts.hypers,
+  });
   const passes = (g: Graph) => (opts.optimize === false ? g : optimize(g));
   let text: string;
   switch (opts.emit) {

@@ -9,6 +9,8 @@ import { applySettingFlags } from './run-config.js';
 
 export interface EvalOptions {
   readonly checkpoint?: string;
+  /** Values for the model's hyper-parameters (from `--hyper`). */
+  readonly hypers?: Readonly<Record<string, number>>;
   readonly data?: string;
   readonly dtype?: 'f32' | 'f64';
   readonly seed?: number;
@@ -25,7 +27,7 @@ const CHUNK = 2048;
  */
 function prepare(path: string, opts: EvalOptions, outputs: (l: Lowered) => string[]) {
   const dtype = opts.dtype ?? 'f64';
-  const probe = loadModel(path, { floatDtype: dtype }).lowered;
+  const probe = loadModel(path, { floatDtype: dtype, hypers: opts.hypers }).lowered;
   const checkpoint = opts.checkpoint ? loadCheckpoint(opts.checkpoint) : undefined;
   if (checkpoint && checkpoint.model !== probe.model.name) {
     throw new UsageError(
@@ -33,7 +35,7 @@ function prepare(path: string, opts: EvalOptions, outputs: (l: Lowered) => strin
     );
   }
   const seed = checkpoint?.seed ?? opts.seed ?? probe.model.train.seed ?? 0;
-  const lowered = loadModel(path, { floatDtype: dtype, mode: 'eval', seed }).lowered;
+  const lowered = loadModel(path, { floatDtype: dtype, mode: 'eval', seed, hypers: opts.hypers }).lowered;
   const exe = cpu.compile(lowered.graph, { dtype, seed, outputs: outputs(lowered) });
   if (checkpoint) {
     for (const name of exe.variables) {

@@ -19,6 +19,7 @@ export function gradCommand(path: string, opts: GradOptions, io: Io): number {
   const { lowered } = loadModel(path, {
     floatDtype: dtype,
     ...(opts.seed !== undefined ? { seed: opts.seed } : {}),
+    hypers: opts.hypers,
   });
   const { graph, model } = lowered;
   const { feeds } = pointOf(lowered, path, opts);

@@ -23,6 +23,7 @@ export function gradcheckCommand(path: string, opts: GradcheckCliOptions, io: Io
   const { lowered } = loadModel(path, {
     floatDtype: 'f64',
     ...(opts.seed !== undefined ? { seed: opts.seed } : {}),
+    hypers: opts.hypers,
   });
   const { graph, model } = lowered;
   const { feeds, dataSource } = pointOf(lowered, path, { ...opts, batch: opts.batch ?? 32 });

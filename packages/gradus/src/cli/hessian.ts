@@ -22,6 +22,7 @@ export function hessianCommand(path: string, opts: HessianOptions, io: Io): numb
   const { lowered } = loadModel(path, {
     floatDtype: 'f64',
     ...(opts.seed !== undefined ? { seed: opts.seed } : {}),
+    hypers: opts.hypers,
   });
   const { feeds, dataSource } = pointOf(lowered, path, opts);
   const s = hessianSpectrum(lowered.graph, feeds, {

@@ -1,4 +1,4 @@
-import { locateInModel } from '@gradus/dsl';
+import { hyperFlags, locateInModel } from '@gradus/dsl';
 import { Command, CommanderError, Option } from 'commander';
 import { EVALUATORS } from './backend-eval.js';
 import { checkCommand } from './check.js';
@@ -25,6 +25,26 @@ export function buildCli(io: Io, setExit: (code: number) => void): Command {
     .configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()) })
     .exitOverride();
 
+  // Repeatable flags collect their values in order.
+  const collect = (v: string, previous: readonly string[] = []): string[] => [...previous, v];
+  const withHyper = (c: Command) =>
+    c.option(
+      '--hyper <name=value>',
+      "replace a hyper-parameter's value (repeatable), checked against its declared type and range",
+      collect,
+    );
+  const withSet = (c: Command) =>
+    c.option(
+      '--set <key=value>',
+      "replace any train { } setting (repeatable), e.g. validation=0.1, 'optimizer=adam(lr = 0.01)'",
+      collect,
+    );
+  // `--hyper` flags, checked against the model's declarations, as the values its lowering uses.
+  const hyped = <O extends { hyper?: string[] }>(file: string, o: O) => ({
+    ...o,
+    hypers: hyperFlags(file, o.hyper),
+  });
+
   // Commands on one model file: an error located in that model renders against it.
   const guarded =
     <A extends unknown[]>(f: (...a: A) => number) =>
@@ -36,14 +56,14 @@ export function buildCli(io: Io, setExit: (code: number) => void): Command {
       }
     };
 
-  program
-    .command('check')
-    .description('parse and type-check model files; exit 1 with diagnostics on any error')
-    .argument('<files...>', '.model files')
-    .action(guarded((files: string[]) => checkCommand(files, io)));
+  withHyper(
+    program
+      .command('check')
+      .description('parse and type-check model files; exit 1 with diagnostics on any error')
+      .argument('<files...>', '.model files'),
+  ).action(guarded((files: string[], o: { hyper?: string[] }) => checkCommand(files, io, o.hyper)));
 
-  program
-    .command('compile')
+  withHyper(program.command('compile'))
     .description('compile a model and print (or write) its graph, gradients included')
     .argument('<file>', '.model file')
     .addOption(
@@ -58,7 +78,7 @@ export function buildCli(io: Io, setExit: (code: number) => void): Command {
     )
     .option('--no-optimize', 'skip the graph passes')
     .option('--batch <n>', 'with --emit js, wasm or gpu: the size of symbolic dims such as N', intArg(1))
-    .action(guarded((file: string, o) => compileCommand(file, o, io)));
+    .action(guarded((file: string, o) => compileCommand(file, hyped(file, o), io)));
 
   const point = (c: Command) =>
     c
@@ -70,7 +90,12 @@ export function buildCli(io: Io, setExit: (code: number) => void): Command {
         '--data <file>',
         "JSON object mapping input names to nested arrays (default: the train block's data)",
       )
-      .option('--seed <n>', 'seed of the initialisation and of random data', intArg(0));
+      .option('--seed <n>', 'seed of the initialisation and of random data', intArg(0))
+      .option(
+        '--hyper <name=value>',
+        "replace a hyper-parameter's value (repeatable), checked against its declared type and range",
+        collect,
+      );
 
   point(
     program
@@ -85,7 +110,7 @@ export function buildCli(io: Io, setExit: (code: number) => void): Command {
     )
     .option('--json', 'print one JSON line: {"loss", "grads": {name: [row-major values]}, "hvp"?}')
     .addOption(new Option('--backend <where>', 'compute on').choices([...EVALUATORS]).default('cpu'))
-    .action(guarded((file: string, o) => gradCommand(file, o, io)));
+    .action(guarded((file: string, o) => gradCommand(file, hyped(file, o), io)));
 
   point(
     program
@@ -104,7 +129,7 @@ export function buildCli(io: Io, setExit: (code: number) => void): Command {
         .choices([...EVALUATORS])
         .default('cpu'),
     )
-    .action(guarded((file: string, o) => gradcheckCommand(file, o, io)));
+    .action(guarded((file: string, o) => gradcheckCommand(file, hyped(file, o), io)));
 
   point(
     program
@@ -134,7 +159,7 @@ export function buildCli(io: Io, setExit: (code: number) => void): Command {
       '--json',
       'print one JSON line: {"eigenvalues" (descending), "bounds", "smallest", "lambda_max", "lambda_min", "condition", "max_stable_lr", …}',
     )
-    .action(guarded((file: string, o) => hessianCommand(file, o, io)));
+    .action(guarded((file: string, o) => hessianCommand(file, hyped(file, o), io)));
 
   program
     .command('doctor')
@@ -148,8 +173,7 @@ export function buildCli(io: Io, setExit: (code: number) => void): Command {
     .option('--json', 'print one JSON line: {"checks": [{"name", "status", "message", "details"}], …}')
     .action(guarded((file: string, o) => doctorCommand(file, o, io)));
 
-  program
-    .command('train')
+  withSet(withHyper(program.command('train')))
     .description('train a model; flags override its train { } settings')
     .argument('<file>', '.model file')
     .option(
@@ -201,11 +225,10 @@ export function buildCli(io: Io, setExit: (code: number) => void): Command {
     )
     .option('--overwrite', 'replace an existing log, trace, chart or checkpoint')
     .option('--json', 'last line: {"loss", "metrics", "steps", "seconds", "compileSeconds"}')
-    .action(guarded((file: string, o) => trainCommand(file, o, io)));
+    .action(guarded((file: string, o) => trainCommand(file, hyped(file, o), io)));
 
   const evalLike = (name: string, description: string) =>
-    program
-      .command(name)
+    withHyper(program.command(name))
       .description(description)
       .argument('<file>', '.model file')
       .option('--checkpoint <dir>', 'params from this checkpoint (default: the seeded initialisation)')
@@ -214,14 +237,13 @@ export function buildCli(io: Io, setExit: (code: number) => void): Command {
       .option('--seed <n>', 'seed of the initialisation when there is no checkpoint', intArg(0))
       .option('--json', 'print one JSON line');
   evalLike('eval', 'the loss and metrics of the evaluation graph (no dropout, running statistics)').action(
-    guarded((file: string, o) => evalCommand(file, o, io)),
+    guarded((file: string, o) => evalCommand(file, hyped(file, o), io)),
   );
   evalLike('predict', 'every `output` of the model for each example')
     .option('--rows <n>', 'rows to print without --json', intArg(1))
-    .action(guarded((file: string, o) => predictCommand(file, o, io)));
+    .action(guarded((file: string, o) => predictCommand(file, hyped(file, o), io)));
 
-  program
-    .command('schedule')
+  withSet(withHyper(program.command('schedule')))
     .description('print the learning rate at every step of the run, before training')
     .argument('<file>', '.model file')
     .option('--optimizer <call>', "e.g. 'adam(lr = 1e-3)'")
@@ -232,7 +254,7 @@ export function buildCli(io: Io, setExit: (code: number) => void): Command {
     .option('--data <spec>', 'the data (its size turns epochs into steps)')
     .option('--points <n>', 'rows of the table', intArg(1))
     .option('--json', 'print {"optimizer", "schedule", "lr": [one value per step]}')
-    .action(guarded((file: string, o) => scheduleCommand(file, o, io)));
+    .action(guarded((file: string, o) => scheduleCommand(file, hyped(file, o), io)));
 
   program
     .command('lsp')

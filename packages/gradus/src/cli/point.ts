@@ -11,6 +11,8 @@ export interface PointOptions {
   readonly seed?: number;
   /** Use at most this many examples of the model's data (a seeded sample). */
   readonly batch?: number;
+  /** Values for the model's hyper-parameters (from `--hyper`), replacing their defaults. */
+  readonly hypers?: Readonly<Record<string, number>>;
 }
 
 function readJson(path: string, what: string): string {

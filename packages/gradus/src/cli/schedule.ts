@@ -6,6 +6,8 @@ import { applySettingFlags, DEFAULT_OPTIMIZER, describeCall, type SettingFlags }
 
 export interface ScheduleOptions extends SettingFlags {
   readonly json?: boolean;
+  /** Values for the model's hyper-parameters (from `--hyper`). */
+  readonly hypers?: Readonly<Record<string, number>>;
   /** Rows in the printed table (default 20). */
   readonly points?: number;
 }
@@ -18,7 +20,7 @@ const SPARK = '▁▂▃▄▅▆▇█';
  * definition the compiled training step evaluates.
  */
 export function scheduleCommand(path: string, opts: ScheduleOptions, io: Io): number {
-  const { lowered } = loadModel(path);
+  const { lowered } = loadModel(path, { hypers: opts.hypers });
   const config = applySettingFlags(lowered.model.train, opts);
   const optimizer = config.optimizer ?? DEFAULT_OPTIMIZER;
   const { lr } = optimizerFromSpec(optimizer, config.schedule ? { schedule: config.schedule } : {});

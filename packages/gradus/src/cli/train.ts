@@ -30,6 +30,10 @@ import { applySettingFlags, DEFAULT_OPTIMIZER, describeCall } from './run-config
 
 export interface TrainCliOptions {
   readonly data?: string;
+  /** `--set key=value`: any train setting. */
+  readonly set?: readonly string[];
+  /** Values for the model's hyper-parameters (from `--hyper`). */
+  readonly hypers?: Readonly<Record<string, number>>;
   readonly optimizer?: string;
   readonly schedule?: string;
   readonly epochs?: number;
@@ -140,7 +144,7 @@ export function trainCommand(path: string, opts: TrainCliOptions, io: Io): numbe
       'both set the total length of the run; a resumed run counts the steps before its checkpoint',
     );
   const { backend, dtype } = chooseBackend(opts, io);
-  const probe = loadModel(path, { floatDtype: dtype });
+  const probe = loadModel(path, { floatDtype: dtype, hypers: opts.hypers });
   const config = applySettingFlags(probe.lowered.model.train, opts);
 
   let resume: Checkpoint | undefined;
@@ -172,8 +176,8 @@ export function trainCommand(path: string, opts: TrainCliOptions, io: Io): numbe
       );
   }
 
-  const trainModel = loadModel(path, { floatDtype: dtype, seed, mode: 'train' }).lowered;
-  const evalModel = loadModel(path, { floatDtype: dtype, seed, mode: 'eval' }).lowered;
+  const trainModel = loadModel(path, { floatDtype: dtype, seed, mode: 'train', hypers: opts.hypers }).lowered;
+  const evalModel = loadModel(path, { floatDtype: dtype, seed, mode: 'eval', hypers: opts.hypers }).lowered;
   const model = trainModel.model;
   const inputNames = model.inputs.map((i) => i.name);
   if (opts.plot) {
