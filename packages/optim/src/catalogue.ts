@@ -287,6 +287,10 @@ export const TRAIN_SETTINGS: Readonly<Record<string, { type: ArgType | 'optimize
     clip: { type: 'number', doc: 'clip the gradient to this global norm' },
     polyak: { type: 'number', doc: 'Polyak averaging of the parameters, with this decay' },
     early_stop: { type: 'int', doc: 'stop after this many evaluations without improvement' },
+    restore_best: {
+      type: 'boolean',
+      doc: 'with early_stop: end with the params of the best evaluation (default true)',
+    },
     data: {
       type: 'data',
       doc: 'training data: spiral(...), moons(...), blobs(...), mnist, iris, or a file path',

@@ -28,6 +28,7 @@ export interface TrainConfig {
   clip?: number;
   polyak?: number;
   early_stop?: number;
+  restore_best?: boolean;
   validation?: number;
 }
 

@@ -45,6 +45,7 @@ const TRAIN_SETTINGS = [
   'clip',
   'polyak',
   'early_stop',
+  'restore_best',
   'data',
 ];
 

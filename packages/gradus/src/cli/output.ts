@@ -1,5 +1,6 @@
 import { GradusError } from '@gradus/autodiff';
 import { ModelErrors, UsageError } from '@gradus/dsl';
+import { compactNumber } from '@gradus/optim';
 
 /** Where the CLI writes; tests substitute buffers. */
 export interface Io {
@@ -42,11 +43,7 @@ export function reportError(e: unknown, io: Io): number {
 }
 
 /** Formats a number compactly for tables. */
-export function fmt(x: number): string {
-  if (x === 0 || !Number.isFinite(x)) return String(x);
-  const a = Math.abs(x);
-  return a >= 1e-3 && a < 1e5 ? x.toPrecision(6).replace(/\.?0+$/, '') : x.toExponential(3);
-}
+export const fmt = compactNumber;
 
 /** A left-aligned text table. */
 export function table(rows: readonly (readonly string[])[]): string {

@@ -1,29 +1,30 @@
-import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import type { Tensor } from '@gradus/autodiff';
 import { type Backend, cpu, cpuFallingBack, gpu, gpuProblem, js } from '@gradus/backends';
 import { bindInputs, loadModel, UsageError } from '@gradus/dsl';
 import {
+  type Callback,
   CHECKPOINT_FILE,
   type Checkpoint,
   type Columns,
+  charts,
   type DataSpec,
-  type EvalPoint,
   type EvalSet,
   gatherRows,
   isHostDriven,
-  type Landscape,
+  jsonlLog,
+  type LineWriter,
   loadCheckpoint,
   loadData,
-  lossSurface,
   metricPlotFile,
+  openJsonLines,
   PLOT_FILES,
-  type StepPoint,
+  progress,
   splitValidation,
+  stepTrace,
   type TrainResult,
   train,
   twoCoordinates,
-  writePlots,
 } from '@gradus/optim';
 import { fmt, type Io } from './output.js';
 import { applySettingFlags, DEFAULT_OPTIMIZER, describeCall } from './run-config.js';
@@ -68,39 +69,14 @@ function claim(path: string | undefined, what: string, opts: TrainCliOptions): v
     );
 }
 
-/**
- * Prepares a JSON-lines file for a run and returns its line writer. A fresh run starts it empty;
- * a resumed run keeps the lines of steps up to the checkpoint and drops any later ones (written
- * after the checkpoint by the interrupted run, and about to be written again) and the report of
- * the earlier run's end (`end_of_run`), so the file ends up exactly as an uninterrupted run would
- * have left it.
- */
-function continueFile(file: string | undefined, resumeStep: number | undefined): (line: object) => void {
-  if (!file) return () => {};
+/** `openJsonLines` for a `--log` or `--trace` flag, with a usage error naming the file. */
+function continueFile(file: string | undefined, resumeStep: number | undefined): LineWriter | undefined {
+  if (!file) return undefined;
   try {
-    return prepareLines(file, resumeStep);
+    return openJsonLines(file, resumeStep);
   } catch (e) {
     throw new UsageError(`cannot write ${file}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
   }
-}
-
-function prepareLines(file: string, resumeStep: number | undefined): (line: object) => void {
-  if (resumeStep === undefined || !existsSync(file)) writeFileSync(file, '');
-  else {
-    const kept = readFileSync(file, 'utf8')
-      .split('\n')
-      .filter((line) => {
-        if (line.trim() === '') return false;
-        try {
-          const { step, end_of_run } = JSON.parse(line) as { step?: unknown; end_of_run?: unknown };
-          return typeof step === 'number' && step <= resumeStep && end_of_run !== true;
-        } catch {
-          return false;
-        }
-      });
-    writeFileSync(file, kept.map((l) => `${l}\n`).join(''));
-  }
-  return (line: object) => appendFileSync(file, `${JSON.stringify(line)}\n`);
 }
 
 /**
@@ -261,24 +237,34 @@ export function trainCommand(path: string, opts: TrainCliOptions, io: Io): numbe
 
   const log = continueFile(opts.log, resume?.step);
   const trace = continueFile(opts.trace, resume?.step);
-  const progress = io.tty && !opts.json;
-  const printEvery = Math.max(1, Math.floor(totalSteps / batchesPerEpoch / 20));
-  let evals = 0;
-  let lastPrinted = 0;
-  const started = Date.now();
-
-  // What the charts need, gathered as the run goes.
-  const stepPoints: StepPoint[] = [];
-  const evalPoints: EvalPoint[] = [];
   const coords = opts.plot
     ? twoCoordinates(Object.fromEntries(model.params.map((p) => [p.name, p.shape as number[]])))
     : undefined;
-  const pathPoints: [number, number][] = [];
-  const pointOf = (params: Readonly<Record<string, ArrayLike<number>>>): [number, number] => [
-    params[coords![0].param][coords![0].index],
-    params[coords![1].param][coords![1].index],
-  ];
   const traceParams = (opts.trace !== undefined && paramCount <= TRACE_PARAM_LIMIT) || coords !== undefined;
+  const callbacks: Callback[] = [];
+  if (log) callbacks.push(jsonlLog(log));
+  if (trace) callbacks.push(stepTrace(trace));
+  if (!opts.json) callbacks.push(progress(io));
+  if (opts.plot) {
+    const surfaceData = evaluation?.columns ?? trainCols;
+    const n = surfaceData ? Math.min(PLOT_SURFACE_ROWS, surfaceData[inputNames[0]].shape[0]) : 0;
+    const feeds = surfaceData
+      ? gatherRows(
+          surfaceData,
+          inputNames,
+          Int32Array.from({ length: n }, (_, i) => i),
+        )
+      : {};
+    callbacks.push(
+      charts(opts.plot, {
+        model: model.name,
+        ...(coords ? { landscape: { coords, evalGraph: evalModel.graph, feeds } } : {}),
+        onWritten: (files) => {
+          if (!opts.json) io.out(`charts: ${files.join(', ')}`);
+        },
+      }),
+    );
+  }
 
   const result: TrainResult = train(
     {
@@ -298,6 +284,7 @@ export function trainCommand(path: string, opts: TrainCliOptions, io: Io): numbe
       ...(config.clip !== undefined ? { clip: config.clip } : {}),
       ...(config.polyak !== undefined ? { polyak: config.polyak } : {}),
       ...(config.early_stop !== undefined ? { earlyStop: config.early_stop } : {}),
+      ...(config.restore_best !== undefined ? { restoreBest: config.restore_best } : {}),
       backend,
       dtype,
       ...(checkpointDir ? { checkpointDir } : {}),
@@ -306,104 +293,8 @@ export function trainCommand(path: string, opts: TrainCliOptions, io: Io): numbe
       ...(resume ? { resume } : {}),
       traceParams,
     },
-    {
-      onStart: (params) => {
-        if (coords)
-          pathPoints.push(pointOf(Object.fromEntries(Object.entries(params).map(([k, t]) => [k, t.data]))));
-      },
-      onStep: (e) => {
-        log({
-          step: e.step,
-          epoch: e.epoch,
-          loss: e.loss,
-          ...(e.lr !== undefined ? { lr: e.lr } : {}),
-          ...(e.gradNorm !== undefined ? { grad_norm: e.gradNorm } : {}),
-          ...e.metrics,
-        });
-        if (opts.trace)
-          trace({
-            step: e.step,
-            loss: e.loss,
-            ...(e.lr !== undefined ? { lr: e.lr } : {}),
-            ...(e.params
-              ? { params: Object.fromEntries(Object.entries(e.params).map(([k, v]) => [k, Array.from(v)])) }
-              : {}),
-          });
-        if (opts.plot) {
-          stepPoints.push({ step: e.step, loss: e.loss, metrics: e.metrics });
-          if (coords && e.params) pathPoints.push(pointOf(e.params));
-        }
-        if (progress && (Date.now() - lastPrinted > 100 || e.step === e.totalSteps)) {
-          lastPrinted = Date.now();
-          const done = e.step / e.totalSteps;
-          const elapsed = (Date.now() - started) / 1000;
-          const eta = done > 0 ? (elapsed / done) * (1 - done) : 0;
-          const bar = '█'.repeat(Math.round(done * 24)).padEnd(24, '·');
-          const metrics = Object.entries(e.metrics)
-            .map(([k, v]) => `${k} ${fmt(v)}`)
-            .join('  ');
-          // Back to the start of the line, clear it, and (as io.err ends the text with a newline)
-          // up one line again: the bar redraws in place.
-          io.err(
-            `\r${bar} epoch ${e.epoch + 1}  step ${e.step}/${e.totalSteps}  loss ${fmt(e.loss)}  ${metrics}  ETA ${eta.toFixed(0)}s\u001b[K\u001b[1A`,
-          );
-        }
-      },
-      onEval: (e) => {
-        log({
-          eval: e.split,
-          step: e.step,
-          epoch: e.epoch,
-          loss: e.loss,
-          ...e.metrics,
-          ...(e.plateauScale !== undefined ? { plateau_scale: e.plateauScale } : {}),
-          ...(e.endOfRun ? { end_of_run: true } : {}),
-        });
-        if (opts.plot) evalPoints.push({ step: e.step, split: e.split, loss: e.loss, metrics: e.metrics });
-        evals++;
-        // About twenty lines per run on a terminal-less output, plus the last one.
-        const final = e.step >= totalSteps;
-        if (!opts.json && !progress && (evals % printEvery === 0 || final)) {
-          const metrics = Object.entries(e.metrics)
-            .map(([k, v]) => `  ${e.split} ${k} ${fmt(v)}`)
-            .join('');
-          io.out(`epoch ${e.epoch + 1}  step ${e.step}  ${e.split} loss ${fmt(e.loss)}${metrics}`);
-        }
-      },
-    },
+    callbacks,
   );
-  if (progress) io.err('');
-
-  if (opts.plot) {
-    let landscape: Landscape | undefined;
-    if (coords && pathPoints.length > 0) {
-      const feeds: Record<string, Tensor> = Object.create(null);
-      const surfaceData = evaluation?.columns ?? trainCols;
-      if (surfaceData) {
-        const n = Math.min(PLOT_SURFACE_ROWS, surfaceData[inputNames[0]].shape[0]);
-        Object.assign(
-          feeds,
-          gatherRows(
-            surfaceData,
-            inputNames,
-            Int32Array.from({ length: n }, (_, i) => i),
-          ),
-        );
-      }
-      landscape = {
-        coords,
-        path: pathPoints,
-        lossAt: lossSurface(evalModel.graph, cpu, { dtype, seed, variables: result.params, feeds, coords }),
-      };
-    }
-    const files = writePlots(opts.plot, {
-      model: model.name,
-      steps: stepPoints,
-      evals: evalPoints,
-      ...(landscape ? { landscape } : {}),
-    });
-    if (!opts.json) io.out(`charts: ${files.join(', ')}`);
-  }
 
   const metrics: Record<string, number> = { ...(result.evaluation?.metrics ?? {}) };
   if (opts.json) {
@@ -435,6 +326,7 @@ export function trainCommand(path: string, opts: TrainCliOptions, io: Io): numbe
           .join('\n'),
       );
     }
+    if (result.restored) io.out(result.restored.message);
     if (checkpointDir) io.out(`checkpoint: ${join(checkpointDir, CHECKPOINT_FILE)}`);
   }
   if (result.stopped && result.stopped.reason !== 'early_stop') {

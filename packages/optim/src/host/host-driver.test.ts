@@ -5,8 +5,10 @@ import { GradusError, graph, init, type Tensor } from '@gradus/autodiff';
 import { cpu } from '@gradus/backends';
 import { describe, expect, it } from 'vitest';
 import type { CallSpec } from '../catalogue.js';
+import type { StepEvent } from '../trainer/callback.js';
 import { loadCheckpoint } from '../trainer/checkpoint.js';
-import { type StepEvent, type TrainSpec, train } from '../trainer/trainer.js';
+import type { TrainSpec } from '../trainer/session.js';
+import { train } from '../trainer/trainer.js';
 import { LBFGS_S } from './host-driver.js';
 
 /** Rosenbrock as a graph: (1 − p₀)² + 100(p₁ − p₀²)² from (−1.2, 1). */

@@ -18,7 +18,7 @@ import type { Executable } from '@gradus/backends';
 import { type CallSpec, OPTIMIZERS } from '../catalogue.js';
 import { resolveArgs } from '../schedules/spec-args.js';
 import { paramsOf } from '../step.js';
-import type { StopReason } from '../trainer/trainer.js';
+import type { StopReason } from '../trainer/callback.js';
 import { BFGS_MAX_PARAMS, bfgsStep } from './bfgs.js';
 import { type CurvatureMemory, type Evaluation, lbfgsStep, maxAbs } from './lbfgs.js';
 import { hessianOf, NEWTON_MAX_PARAMS, newtonDirection } from './newton.js';

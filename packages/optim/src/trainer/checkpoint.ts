@@ -18,7 +18,13 @@ export interface RunState {
   /** The loss of the last step taken. */
   readonly lastLoss?: number;
   readonly plateau?: PlateauState;
-  readonly earlyStop: { readonly best: number; readonly since: number };
+  readonly earlyStop: {
+    readonly best: number;
+    readonly since: number;
+    /** With `restore_best`: the step of the best evaluation, and the params it scored. */
+    readonly bestStep?: number;
+    readonly bestParams?: Readonly<Record<string, readonly number[]>>;
+  };
 }
 
 /**

@@ -1,24 +1,11 @@
-import { GradusError, graph, init } from '@gradus/autodiff';
+import { GradusError } from '@gradus/autodiff';
 import { cpu } from '@gradus/backends';
 import { describe, expect, it } from 'vitest';
 import { PLATEAU_VARIABLE } from '../schedules/library.js';
+import type { EvalEvent, StepEvent } from './callback.js';
+import { ravine } from './callbacks/fixture.js';
 import type { Checkpoint } from './checkpoint.js';
-import { type EvalEvent, type StepEvent, train } from './trainer.js';
-
-/** f(x) = Σ λ x² / 2 with λ = (2, 100), from (4, 0.5): the ravine, as a graph (fresh each call). */
-function ravine(mode: 'train' | 'eval') {
-  const g = graph({ mode });
-  const x = g.param('x', [2], init.literal([4, 0.5]));
-  g.output(
-    'loss',
-    x
-      .square()
-      .mul(g.constant([1, 50]))
-      .sum(),
-    'loss',
-  );
-  return g;
-}
+import { train } from './trainer.js';
 
 const base = {
   modelName: 'R',
