@@ -16,6 +16,11 @@ export interface GraphOutput {
 
 export type Mode = 'train' | 'eval';
 
+export interface ParamOptions {
+  /** Keep the param out of training: a training step neither updates it nor keeps state for it. */
+  readonly frozen?: boolean;
+}
+
 export interface GraphOptions {
   /** The dtype of `float` inputs, params and literals. */
   readonly floatDtype?: FloatDType;
@@ -141,9 +146,12 @@ export class Graph {
     return this.value(node);
   }
 
-  /** Declares a trainable parameter with its initialiser. */
-  param(name: string, shape: Shape, init: InitSpec = { kind: 'zeros' }): Value {
-    return this.variable(name, shape, init, 'param');
+  /**
+   * Declares a trainable parameter with its initialiser. A `frozen` param is still a param (it
+   * is initialised, saved and restored like the others) but training steps leave it as it is.
+   */
+  param(name: string, shape: Shape, init: InitSpec = { kind: 'zeros' }, opts: ParamOptions = {}): Value {
+    return this.variable(name, shape, init, 'param', this.floatDtype, opts.frozen === true);
   }
 
   /** Declares non-trainable persistent state (running statistics, optimizer moments). */
@@ -162,11 +170,20 @@ export class Graph {
     init: InitSpec,
     kind: 'param' | 'state',
     dtype: DType = this.floatDtype,
+    frozen = false,
   ): Value {
     if (this.variables.has(name) || this.inputs.has(name)) {
       throw new GradusError(diagnostic('E0203', `'${name}' is declared twice`));
     }
-    const node = this.add('Variable', [], { name, shape: [...shape], dtype, kind, init: init as AttrValue });
+    const node = this.add('Variable', [], {
+      name,
+      shape: [...shape],
+      dtype,
+      kind,
+      init: init as AttrValue,
+      // Only when set, so that graphs without frozen params serialise as before.
+      ...(frozen ? { frozen } : {}),
+    });
     this.variables.set(name, node);
     return this.value(node);
   }
@@ -251,6 +268,11 @@ export class Graph {
 
   params(): Node[] {
     return [...this.variables.values()].filter((v) => v.attrs.kind === 'param');
+  }
+
+  /** The params a training step updates: all but the frozen ones, in declaration order. */
+  trainableParams(): Node[] {
+    return this.params().filter((v) => v.attrs.frozen !== true);
   }
 }
 

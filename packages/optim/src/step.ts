@@ -41,9 +41,9 @@ export interface TrainStep {
   readonly stateNames: string[];
 }
 
-/** The trainable parameters of a graph, in declaration order. */
+/** The parameters a training step updates (all but the frozen ones), in declaration order. */
 export function paramsOf(g: Graph): Param[] {
-  return g.params().map((node) => ({ name: node.attrs.name as string, value: g.value(node) }));
+  return g.trainableParams().map((node) => ({ name: node.attrs.name as string, value: g.value(node) }));
 }
 
 /**
@@ -70,6 +70,7 @@ export function buildTrainStep(
       diagnostic('E0909', `this graph already has a training step ('${STEP_COUNTER}' exists)`),
     );
   }
+  checkTrainable(g, params);
   const count = g.state(STEP_COUNTER, [], { kind: 'zeros' }, 'i32');
   const countF = count.castTo(g.floatDtype);
   const ctx = { g, count: countF, step: countF.add(1) };
@@ -105,6 +106,27 @@ export function buildTrainStep(
     ...(gradNorm ? { gradNorm } : {}),
     stateNames: [STEP_COUNTER, ...before.map(stateName)],
   };
+}
+
+/**
+ * A training step needs something to train, and must not train a param declared frozen (the
+ * model says it stays as it is: pretrained features, a fixed embedding).
+ */
+export function checkTrainable(g: Graph, params: readonly Param[]): void {
+  for (const p of params) {
+    if (g.variables.get(p.name)?.attrs.frozen === true)
+      throw new GradusError(
+        diagnostic('E0930', `param '${p.name}' is frozen: a training step cannot update it`, {
+          hint: 'train the params paramsOf(graph) returns, or declare it without `frozen`',
+        }),
+      );
+  }
+  if (params.length === 0 && g.params().length > 0)
+    throw new GradusError(
+      diagnostic('E0930', 'every param of this model is frozen: there is nothing to train', {
+        hint: 'remove `frozen` from the params that should learn',
+      }),
+    );
 }
 
 export interface StepRecord {

@@ -35,8 +35,13 @@ export const Input = defineOp<LeafAttrs>({
   evaluate: suppliedByCaller('Input'),
 });
 
-/** A persistent named tensor: a trainable param (`kind: 'param'`) or state such as running means. */
-export const Variable = defineOp<LeafAttrs & { readonly kind: 'param' | 'state'; readonly init: AttrValue }>({
+/**
+ * A persistent named tensor: a trainable param (`kind: 'param'`, `frozen` when training leaves it
+ * alone) or state such as running means.
+ */
+export const Variable = defineOp<
+  LeafAttrs & { readonly kind: 'param' | 'state'; readonly init: AttrValue; readonly frozen?: boolean }
+>({
   name: 'Variable',
   arity: 0,
   doc: 'a named persistent tensor (param or state)',

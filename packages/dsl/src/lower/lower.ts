@@ -94,6 +94,8 @@ export interface DeclInfo {
 
 export interface ParamInfo extends DeclInfo {
   readonly init: InitSpec;
+  /** Declared `frozen`: training leaves it at its initial value. */
+  readonly frozen?: boolean;
 }
 
 export interface ModelInfo {
@@ -411,7 +413,8 @@ class ModelLowerer {
           : shape.length >= 2
             ? { kind: 'glorot_uniform' }
             : { kind: 'zeros' };
-        const v = this.g.withSpan(s.nameSpan, () => this.g.param(s.name, shape, init));
+        const frozen = s.frozen !== undefined;
+        const v = this.g.withSpan(s.nameSpan, () => this.g.param(s.name, shape, init, { frozen }));
         const decl: ParamInfo = {
           name: s.name,
           span: s.nameSpan,
@@ -419,6 +422,7 @@ class ModelLowerer {
           dtype: this.g.floatDtype,
           shapeText: text,
           init,
+          ...(frozen ? { frozen } : {}),
         };
         this.scope.set(s.name, { kind: 'value', val: { kind: 'tensor', v }, span: s.nameSpan, decl });
         this.params.push(decl);

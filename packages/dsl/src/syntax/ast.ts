@@ -141,6 +141,7 @@ export interface InputStmt {
  * (`zeros`), a call (`normal(std = 0.01)`) or a literal (`[4, 0.5]`, `[-1.2, 1]`). It is absent
  * when the user wrote no `init` clause; lowering chooses the default (or reports it).
  * `type.dtype` is always `'float'` for parameters (the parser reports anything else).
+ * `frozen` is the span of the `frozen` keyword when the param is kept out of training.
  */
 export interface ParamStmt {
   readonly kind: 'param';
@@ -148,6 +149,7 @@ export interface ParamStmt {
   readonly nameSpan: Span;
   readonly type: TensorType;
   readonly init?: Expr;
+  readonly frozen?: Span;
   readonly span: Span;
 }
 

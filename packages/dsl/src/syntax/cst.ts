@@ -160,6 +160,7 @@ export type ParamStmtCstChildren = {
   typeSpec: TypeSpecCstNode[];
   Init?: IToken[];
   init?: ExpressionCstNode[];
+  Frozen?: IToken[];
 };
 
 export interface TypeSpecCstNode extends CstNode {

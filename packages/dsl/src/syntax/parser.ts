@@ -31,6 +31,7 @@ import {
   Dim,
   Equals,
   Fn,
+  Frozen,
   Hyper,
   Identifier,
   In,
@@ -213,7 +214,10 @@ export class GradusParser extends CstParser {
     this.SUBRULE(this.typeSpec);
   });
 
-  /** `param W: [D, H] init glorot_uniform`; the initialiser is any expression. */
+  /**
+   * `param W: [D, H] init glorot_uniform frozen`; the initialiser is any expression, and `frozen`
+   * (last) keeps the param out of training.
+   */
   paramStmt = this.RULE('paramStmt', () => {
     this.CONSUME(Param);
     this.CONSUME(Identifier, { LABEL: 'name' });
@@ -223,6 +227,7 @@ export class GradusParser extends CstParser {
       this.CONSUME(Init);
       this.SUBRULE(this.expression, { LABEL: 'init' });
     });
+    this.OPTION1(() => this.CONSUME(Frozen));
   });
 
   /** `float[N, D]`, `int[N]`, `float` (a scalar), or a bare shape `[D, H]`. */

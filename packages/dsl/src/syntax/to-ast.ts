@@ -280,7 +280,15 @@ class AstBuilder {
     if (type.dtypeSpan !== undefined && type.dtype !== 'float') {
       this.diagnostics.push(paramNotFloat(type.dtypeSpan, type.dtype));
     }
-    const stmt: A.ParamStmt = { kind: 'param', name: name.name, nameSpan: name.span, type, span };
+    const frozen = tokenSpan(first(c.Frozen));
+    const stmt: A.ParamStmt = {
+      kind: 'param',
+      name: name.name,
+      nameSpan: name.span,
+      type,
+      ...(frozen ? { frozen } : {}),
+      span,
+    };
     if (c.init === undefined) return stmt;
     // `init` was written: a broken initialiser drops the statement rather than silently defaulting.
     const init = this.expression(first(c.init));

@@ -104,6 +104,8 @@ export const Return = keyword('return');
 export const Hyper = keyword('hyper');
 /** `in`, of a hyper-parameter's range; after `input` and `init` in the lexing order. */
 export const In = keyword('in');
+/** `frozen`, after a param's type and initialiser: the param is not trained. */
+export const Frozen = keyword('frozen');
 
 /** The keywords that start a statement inside `model Name { ... }`, for "did you mean" hints. */
 export const STATEMENT_KEYWORDS = [
@@ -205,6 +207,7 @@ export const allTokens: TokenType[] = [
   Return,
   Hyper,
   In,
+  Frozen,
   Identifier,
   EqEq,
   NotEq,

@@ -17,7 +17,7 @@ import { diagnostic, GradusError, type Graph, grad, type Tensor, type Value } fr
 import type { Executable } from '@gradus/backends';
 import { type CallSpec, OPTIMIZERS } from '../catalogue.js';
 import { resolveArgs } from '../schedules/spec-args.js';
-import { paramsOf } from '../step.js';
+import { checkTrainable, paramsOf } from '../step.js';
 import type { StopReason } from '../trainer/callback.js';
 import { BFGS_MAX_PARAMS, bfgsStep } from './bfgs.js';
 import { type CurvatureMemory, type Evaluation, lbfgsStep, maxAbs } from './lbfgs.js';
@@ -103,6 +103,7 @@ export function prepareHostDriven(g: Graph, spec: CallSpec, opts: HostDriverOpti
   if (!lossNode) throw new Error('internal: the training graph has no loss');
   const loss = g.value(lossNode);
   const params = paramsOf(g);
+  checkTrainable(g, params);
   if (params.length === 0) fail(spec, `${name} needs params to optimise, and this model has none`);
   const sizes = params.map((p) => {
     if (!p.value.shape.every((d) => typeof d === 'number'))
