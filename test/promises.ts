@@ -100,6 +100,24 @@ const REPOSITORY_PROMISES: Record<string, { readonly says: string; readonly chec
       says: 'tells the arms from walks along them (≥ 95% accuracy)',
       check: accurate(0.95),
     },
+    'sparse_coding.model': {
+      says: 'coordinate descent lowers J every sweep; fit < 2% with over half the codes (near) zero',
+      check: (file) => {
+        const log = join(mkdtempSync(join(tmpdir(), 'gradus-promise-')), 'log.jsonl');
+        const r = cli('train', file, '--log', log, '--json');
+        expect(r.code).toBe(0);
+        const losses = readFileSync(log, 'utf8')
+          .trim()
+          .split('\n')
+          .map((l) => JSON.parse(l))
+          .filter((l) => !l.eval)
+          .map((l) => l.loss as number);
+        for (let k = 1; k < losses.length; k++) expect(losses[k]).toBeLessThanOrEqual(losses[k - 1]);
+        const { metrics } = lastJson(r.out);
+        expect(metrics.fit).toBeLessThan(0.02);
+        expect(metrics.sparsity).toBeGreaterThan(0.5);
+      },
+    },
   };
 
 function accurate(least: number): (file: string) => void {

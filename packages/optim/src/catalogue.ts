@@ -13,19 +13,23 @@ export interface CallSpec {
   readonly span?: { readonly start: number; readonly end: number };
 }
 
-export type SettingValue = number | boolean | readonly number[] | CallSpec;
+export type SettingValue = number | boolean | readonly number[] | ParamGroups | CallSpec;
+
+/** Groups of param names, as `coordinate(groups = [[H], [W]])` writes them. */
+export type ParamGroups = readonly (readonly string[])[];
 
 /** Training data: a built-in set or a file. */
 export type DataSpec =
   | CallSpec
   | { readonly path: string; readonly span?: { readonly start: number; readonly end: number } };
 
-export type ArgType = 'number' | 'int' | 'boolean' | 'schedule' | 'numbers';
+/** `groups`: lists of param names (`[[H], [W]]`); `optimizer`: a call from `OPTIMIZERS`. */
+export type ArgType = 'number' | 'int' | 'boolean' | 'schedule' | 'numbers' | 'groups' | 'optimizer';
 
 export interface ArgSpec {
   readonly type: ArgType;
   /** Absent: the argument is required. */
-  readonly default?: number | boolean | readonly number[];
+  readonly default?: number | boolean | readonly number[] | ParamGroups | CallSpec;
   /** The smallest value that makes sense (a decay every 0 steps does not); checked at the span. */
   readonly min?: number;
   readonly doc: string;
@@ -161,6 +165,34 @@ export const OPTIMIZERS: Readonly<Record<string, CatalogueEntry>> = {
         type: 'number',
         default: 1e-9,
         doc: 'stop when the largest gradient component falls below this',
+      },
+    },
+  },
+  coordinate: {
+    doc: 'block coordinate descent: minimise over one group of params at a time with the others held fixed, each group in turn (host-driven, full batch); without groups, over one number at a time',
+    positional: ['groups', 'inner', 'sweeps'],
+    args: {
+      groups: {
+        type: 'groups',
+        default: [],
+        doc: 'the blocks, as lists of param names such as [[H], [W]]; every trained param in exactly one. Empty: each number is its own block (plain coordinate descent, for tiny problems)',
+      },
+      inner: {
+        type: 'optimizer',
+        default: { name: 'lbfgs', args: {} },
+        doc: 'what minimises each block: lbfgs(), bfgs(), newton() or sgd(lr)',
+      },
+      sweeps: {
+        type: 'int',
+        min: 1,
+        default: 50,
+        doc: 'passes over all blocks: the length of the run when neither steps nor epochs is set',
+      },
+      inner_steps: { type: 'int', min: 1, default: 10, doc: 'iterations of inner on a block at each visit' },
+      tolerance: {
+        type: 'number',
+        default: 1e-9,
+        doc: 'stop when the largest gradient component, or the loss decrease of a sweep, falls below this',
       },
     },
   },

@@ -61,6 +61,12 @@ export interface BuiltinWord {
   readonly variadic: boolean;
 }
 
+/** A default as a user would write it: `lbfgs()`, `[[H], [W]]`, `0.9`. */
+function writtenDefault(v: NonNullable<CatalogueEntry['args'][string]['default']>): string {
+  if (typeof v === 'object' && !Array.isArray(v)) return `${(v as { name: string }).name}()`;
+  return JSON.stringify(v).replaceAll('"', '');
+}
+
 function fromCatalogue(kind: BuiltinKind, table: Readonly<Record<string, CatalogueEntry>>): BuiltinWord[] {
   return Object.entries(table).map(([name, entry]) => ({
     name,
@@ -71,7 +77,7 @@ function fromCatalogue(kind: BuiltinKind, table: Readonly<Record<string, Catalog
       name: arg,
       optional: spec.default !== undefined,
       doc: spec.doc,
-      ...(spec.default !== undefined ? { default: JSON.stringify(spec.default) } : {}),
+      ...(spec.default !== undefined ? { default: writtenDefault(spec.default) } : {}),
     })),
   }));
 }

@@ -64,6 +64,18 @@ function leafLiteral(e: Expr): number | undefined {
   return undefined;
 }
 
+/** `[[H], [W]]`: groups of names (of params; the trainer checks them against the model). */
+function groups(e: Expr, what: string): readonly (readonly string[])[] {
+  const shape = `${what} must be a list of groups of param names, like [[H], [W]]`;
+  if (e.kind !== 'tensor') return fail('E0502', shape, e.span);
+  return e.elements.map((g) => {
+    if (g.kind !== 'tensor' || g.elements.length === 0) return fail('E0502', shape, g.span);
+    return g.elements.map((n) =>
+      n.kind === 'name' ? n.name : fail('E0502', `${what}: expected a param name`, n.span),
+    );
+  });
+}
+
 function scalar(e: Expr, type: ArgType, what: string): number | boolean | readonly number[] {
   if (type === 'boolean') {
     if (e.kind === 'name' && (e.name === 'true' || e.name === 'false')) return e.name === 'true';
@@ -139,7 +151,11 @@ export function resolveCall(
     args[arg] =
       spec.type === 'schedule'
         ? resolveCall(ex, SCHEDULES, 'schedule')
-        : scalar(ex, spec.type, `${name}: '${arg}'`);
+        : spec.type === 'optimizer'
+          ? resolveCall(ex, OPTIMIZERS, 'optimizer')
+          : spec.type === 'groups'
+            ? groups(ex, `${name}: '${arg}'`)
+            : scalar(ex, spec.type, `${name}: '${arg}'`);
     if (
       typeof args[arg] === 'number' &&
       spec.type !== 'numbers' &&

@@ -59,7 +59,10 @@ export function pointOf(
     inputs = randomInputs(graph, model, 4, seed);
     dataSource = 'a seeded random batch of 4';
   }
-  if (opts.batch !== undefined && model.inputs.length > 0) {
+  // A model whose inputs have a fixed number of rows (a param per example, as in sparse coding)
+  // takes them all.
+  const fixedRows = model.inputs.some((i) => typeof i.shape[0] === 'number');
+  if (opts.batch !== undefined && model.inputs.length > 0 && !fixedRows) {
     const total = inputs[model.inputs[0].name].shape[0];
     inputs = sampleRows(inputs, opts.batch, seed);
     if (total > opts.batch) dataSource += `, ${opts.batch} examples sampled`;

@@ -60,6 +60,8 @@ export function applySettingFlags(base: TrainConfig, flags: SettingFlags): Train
     if (key === 'epochs') delete config.steps;
     if (key === 'steps') delete config.epochs;
     if (into.data && 'path' in into.data) into.data = { path: resolve(into.data.path) };
+    if (into.optimizer) into.optimizer = withoutSpans(into.optimizer);
+    if (into.schedule) into.schedule = withoutSpans(into.schedule);
     Object.assign(config, into);
   }
   for (const key of ['optimizer', 'schedule'] as const) {
@@ -67,6 +69,9 @@ export function applySettingFlags(base: TrainConfig, flags: SettingFlags): Train
     if (text === undefined) continue;
     const diagnostics = parseSettingFlag(key, text, config);
     if (diagnostics.length > 0) throw new ModelErrors({ name: `--${key}`, text }, diagnostics);
+    // Its spans are offsets into the flag, not the model file: errors found later (when training
+    // starts) would point at the wrong text, so they print without a location.
+    if (config[key]) config[key] = withoutSpans(config[key]);
   }
   if (flags.data !== undefined) {
     if (looksLikePath(flags.data)) config.data = { path: flags.data };
@@ -109,6 +114,17 @@ function readSetFlags(flags: SettingFlags): Map<string, { text: string; value: s
   return sets;
 }
 
+/** A call from a flag without its spans, which are offsets into the flag rather than the model file. */
+function withoutSpans(c: CallSpec): CallSpec {
+  const args = Object.fromEntries(
+    Object.entries(c.args).map(([k, v]) => [
+      k,
+      typeof v === 'object' && !Array.isArray(v) ? withoutSpans(v as CallSpec) : v,
+    ]),
+  );
+  return { name: c.name, args };
+}
+
 /** The optimiser a run uses when neither the model nor a flag names one. */
 export const DEFAULT_OPTIMIZER: CallSpec = { name: 'sgd', args: { lr: 0.01 } };
 
@@ -120,7 +136,7 @@ export function describeCall(c: CallSpec): string {
         typeof v === 'object' && !Array.isArray(v)
           ? describeCall(v as CallSpec)
           : Array.isArray(v)
-            ? `[${v.join(', ')}]`
+            ? `[${v.map((e) => (Array.isArray(e) ? `[${e.join(', ')}]` : e)).join(', ')}]`
             : String(v);
       return `${k} = ${text}`;
     })

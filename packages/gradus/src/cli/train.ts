@@ -11,6 +11,7 @@ import {
   type DataSpec,
   type EvalSet,
   gatherRows,
+  hostRunLength,
   isHostDriven,
   jsonlLog,
   type LineWriter,
@@ -204,7 +205,9 @@ export function trainCommand(path: string, opts: TrainCliOptions, io: Io): numbe
   const fullBatch = isHostDriven(optimizer);
   const batch = trainCols ? (fullBatch ? rows : Math.max(1, Math.min(config.batch ?? 32, rows))) : 1;
   const batchesPerEpoch = trainCols ? Math.ceil(rows / batch) : 1;
-  const totalSteps = config.steps ?? (config.epochs ?? 10) * batchesPerEpoch;
+  // `coordinate(sweeps = n)` sets the length of a run that gives neither steps nor epochs.
+  const steps = config.steps ?? (config.epochs === undefined ? hostRunLength(optimizer) : undefined);
+  const totalSteps = steps ?? (config.epochs ?? 10) * batchesPerEpoch;
 
   // What a resumed run must repeat to continue bit-identically; saved with every checkpoint.
   const settings: Record<string, string | number> = {
@@ -227,7 +230,7 @@ export function trainCommand(path: string, opts: TrainCliOptions, io: Io): numbe
   const header =
     `training ${model.name} (${paramCount} params) on ${dataDescription}: ${describeCall(optimizer)}` +
     `${config.schedule ? `, schedule ${describeCall(config.schedule)}` : ''}` +
-    `${trainCols ? (fullBatch ? ', full batch' : `, batch ${batch}`) : ''}, ${config.steps !== undefined ? `${config.steps} steps` : `${config.epochs ?? 10} epochs (${totalSteps} steps)`}, ${backend.name} ${dtype}` +
+    `${trainCols ? (fullBatch ? ', full batch' : `, batch ${batch}`) : ''}, ${steps !== undefined ? `${steps} steps` : `${config.epochs ?? 10} epochs (${totalSteps} steps)`}, ${backend.name} ${dtype}` +
     `${resume ? `, resuming at step ${resume.step}` : ''}`;
   if (!opts.json) io.out(header);
   if (resume && resume.step >= totalSteps && !opts.json)
@@ -278,7 +281,7 @@ export function trainCommand(path: string, opts: TrainCliOptions, io: Io): numbe
       ...(config.schedule ? { schedule: config.schedule } : {}),
       ...(config.batch !== undefined ? { batch: config.batch } : {}),
       ...(config.epochs !== undefined ? { epochs: config.epochs } : {}),
-      ...(config.steps !== undefined ? { steps: config.steps } : {}),
+      ...(steps !== undefined ? { steps } : {}),
       ...(config.shuffle !== undefined ? { shuffle: config.shuffle } : {}),
       seed,
       ...(config.clip !== undefined ? { clip: config.clip } : {}),

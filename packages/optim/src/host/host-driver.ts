@@ -13,20 +13,35 @@
  * (`opt.bfgs.*`), so checkpoints carry them and `--resume` continues exactly. Batchnorm running
  * statistics are updated by every evaluation, line-search trial points included.
  */
-import { diagnostic, GradusError, type Graph, grad, type Tensor, type Value } from '@gradus/autodiff';
+import {
+  diagnostic,
+  GradusError,
+  type Graph,
+  grad,
+  suggest,
+  type Tensor,
+  type Value,
+} from '@gradus/autodiff';
 import type { Executable } from '@gradus/backends';
-import { type CallSpec, OPTIMIZERS } from '../catalogue.js';
+import { type CallSpec, OPTIMIZERS, type ParamGroups, type SettingValue } from '../catalogue.js';
 import { resolveArgs } from '../schedules/spec-args.js';
 import { checkTrainable, paramsOf } from '../step.js';
 import type { StopReason } from '../trainer/callback.js';
 import { BFGS_MAX_PARAMS, bfgsStep } from './bfgs.js';
+import { type Block, coordinateSweep, INNER_METHODS, type InnerMethod } from './coordinate.js';
 import { type CurvatureMemory, type Evaluation, lbfgsStep, maxAbs } from './lbfgs.js';
 import { hessianOf, NEWTON_MAX_PARAMS, newtonDirection } from './newton.js';
 
 /** The catalogue's optimisers that the host drives. */
-export const HOST_DRIVEN_OPTIMIZERS: readonly string[] = ['lbfgs', 'bfgs', 'newton'];
+export const HOST_DRIVEN_OPTIMIZERS: readonly string[] = ['lbfgs', 'bfgs', 'newton', 'coordinate'];
 
 export const isHostDriven = (spec: CallSpec): boolean => HOST_DRIVEN_OPTIMIZERS.includes(spec.name);
+
+/** The run length (in steps) a host-driven optimiser sets when the settings give none: coordinate's sweeps. */
+export const hostRunLength = (spec: CallSpec): number | undefined =>
+  spec.name === 'coordinate'
+    ? ((spec.args.sweeps ?? OPTIMIZERS.coordinate.args.sweeps.default) as number)
+    : undefined;
 
 /** Output and state names the driver adds to the graph; `$` and `opt.` keep them apart from the model's. */
 export const gradOutput = (param: string): string => `$grad.${param}`;
@@ -62,6 +77,8 @@ export interface HostDriver {
   step(exe: Executable, feeds: Readonly<Record<string, Tensor>>, step: number): Record<string, Tensor>;
   /** Set by a step after which the run should end: converged, stalled, or a non-finite Hessian. */
   readonly finished: HostStop | undefined;
+  /** The run's length in steps when the settings give none (coordinate's `sweeps`). */
+  readonly steps?: number;
 }
 
 const scalar = (v: number): Tensor => ({ shape: [], dtype: 'f64', data: Float64Array.of(v) });
@@ -92,7 +109,7 @@ export function prepareHostDriven(g: Graph, spec: CallSpec, opts: HostDriverOpti
   if (opts.clip !== undefined)
     fail(spec, `gradient clipping does not apply to ${name}: it would change the function it minimises`);
   if (opts.polyak !== undefined) fail(spec, `Polyak averaging is for stochastic optimisers, not ${name}`);
-  const lr = args.lr as number;
+  const lr = name === 'coordinate' ? 1 : (args.lr as number);
   if (!(lr > 0)) fail(spec, `${name}: lr must be positive, got ${lr}`);
   if (name === 'newton' && !((args.damping as number) >= 0))
     fail(spec, `newton: damping must be 0 or more, got ${args.damping}`);
@@ -123,12 +140,20 @@ export function prepareHostDriven(g: Graph, spec: CallSpec, opts: HostDriverOpti
       `bfgs keeps a dense ${n}×${n} inverse-Hessian approximation, and this model has ${n} params (bfgs allows at most ${BFGS_MAX_PARAMS})`,
       'use lbfgs(), which keeps only the last few curvature pairs',
     );
+  const coordinate = name === 'coordinate' ? coordinatePlan(spec, args, params, sizes) : undefined;
+  const wantsHessian = name === 'newton' || coordinate?.inner.name === 'newton';
+  if (coordinate?.inner.name === 'newton' && n > NEWTON_MAX_PARAMS)
+    fail(
+      spec,
+      `coordinate with inner = newton() forms the full ${n}×${n} Hessian, and this model has ${n} params (at most ${NEWTON_MAX_PARAMS})`,
+      'use inner = lbfgs(), which needs no Hessian',
+    );
   const values: Value[] = params.map((p) => p.value);
   const grads = grad(loss, values);
   params.forEach((p, i) => {
     g.output(gradOutput(p.name), grads[i], 'output');
   });
-  if (name === 'newton') g.output(HESSIAN_OUTPUT, hessianOf(values, grads), 'output');
+  if (wantsHessian) g.output(HESSIAN_OUTPUT, hessianOf(values, grads), 'output');
   const history = name === 'lbfgs' ? (args.history as number) : 0;
   if (name === 'lbfgs') {
     if (!(history >= 1)) fail(spec, `lbfgs: history must be at least 1, got ${history}`);
@@ -145,7 +170,7 @@ export function prepareHostDriven(g: Graph, spec: CallSpec, opts: HostDriverOpti
     'loss',
     ...metrics,
     ...params.map((p) => gradOutput(p.name)),
-    ...(name === 'newton' ? [HESSIAN_OUTPUT] : []),
+    ...(wantsHessian ? [HESSIAN_OUTPUT] : []),
   ];
   const tolerance = args.tolerance as number;
   // Running statistics change with every run, so a remembered evaluation would not be what a
@@ -181,6 +206,7 @@ export function prepareHostDriven(g: Graph, spec: CallSpec, opts: HostDriverOpti
   return {
     name,
     outputs,
+    ...(coordinate ? { steps: coordinate.sweeps } : {}),
     get finished() {
       return finished;
     },
@@ -223,6 +249,22 @@ export function prepareHostDriven(g: Graph, spec: CallSpec, opts: HostDriverOpti
       if (gn0 < tolerance) {
         finished = converged(gn0, step - 1);
         return report(0);
+      }
+
+      if (coordinate) {
+        const sweep = coordinateSweep((z) => evaluate(z).at, x, start.at, coordinate.blocks, {
+          inner: coordinate.inner,
+          innerSteps: coordinate.innerSteps,
+          hessian: (z) => evaluate(z).out[HESSIAN_OUTPUT].data,
+        });
+        settle(sweep.x, evaluate(sweep.x));
+        const drop = start.at.f - sweep.at.f;
+        if (!finished && !(drop > tolerance * Math.max(1, Math.abs(start.at.f))))
+          finished = {
+            reason: 'early_stop',
+            message: `coordinate converged at step ${step}: a sweep over the ${coordinate.blocks.length} blocks lowered the loss by ${drop.toExponential(2)}, less than the tolerance ${tolerance} times the loss`,
+          };
+        return report(1);
       }
 
       if (name === 'newton') {
@@ -296,4 +338,102 @@ function saveMemory(exe: Executable, m: CurvatureMemory, history: number, n: num
   exe.write(LBFGS_S, { shape: [history, n], dtype: 'f64', data: pack(m.s) });
   exe.write(LBFGS_Y, { shape: [history, n], dtype: 'f64', data: pack(m.y) });
   exe.write(LBFGS_PAIRS, m.s.length);
+}
+
+/** Plain coordinate descent (one block per number) is for problems this small. */
+export const PLAIN_COORDINATE_MAX = 200;
+
+interface CoordinatePlan {
+  readonly blocks: readonly Block[];
+  readonly inner: InnerMethod;
+  readonly innerSteps: number;
+  readonly sweeps: number;
+}
+
+/**
+ * `coordinate(groups, inner, ...)` checked against the model: every group names trained params,
+ * each trained param is in exactly one group, and the inner method is one that can minimise a
+ * block from the host.
+ */
+function coordinatePlan(
+  spec: CallSpec,
+  args: Readonly<Record<string, SettingValue>>,
+  params: readonly { readonly name: string }[],
+  sizes: readonly number[],
+): CoordinatePlan {
+  const innerSpec = args.inner as CallSpec;
+  const entry = INNER_METHODS.includes(innerSpec.name) ? OPTIMIZERS[innerSpec.name] : undefined;
+  if (!entry)
+    fail(
+      spec,
+      `coordinate: inner = ${innerSpec.name}(...) cannot minimise a block; use one of ${INNER_METHODS.map((m) => `${m}()`).join(', ')}`,
+    );
+  const a = resolveArgs('optimizer', innerSpec, entry as NonNullable<typeof entry>);
+  const lr = (a.lr as number | undefined) ?? 1;
+  if (!(lr > 0)) fail(spec, `coordinate: the inner ${innerSpec.name}'s lr must be positive, got ${lr}`);
+  const tolerance = (a.tolerance as number | undefined) ?? 0;
+  const inner: InnerMethod =
+    innerSpec.name === 'lbfgs'
+      ? { name: 'lbfgs', lr, history: a.history as number, tolerance }
+      : innerSpec.name === 'bfgs'
+        ? { name: 'bfgs', lr, tolerance }
+        : innerSpec.name === 'newton'
+          ? { name: 'newton', lr, damping: a.damping as number, tolerance }
+          : { name: 'sgd', lr, tolerance };
+
+  const offsets: number[] = [];
+  sizes.reduce((o, k, i) => {
+    offsets[i] = o;
+    return o + k;
+  }, 0);
+  const n = sizes.reduce((s, k) => s + k, 0);
+  const index = new Map(params.map((p, i) => [p.name, i]));
+  const groups = args.groups as ParamGroups;
+  let blocks: Block[];
+  if (groups.length === 0) {
+    if (n > PLAIN_COORDINATE_MAX)
+      fail(
+        spec,
+        `coordinate without groups takes one number at a time, and this model has ${n} (at most ${PLAIN_COORDINATE_MAX})`,
+        'give the blocks as groups of params: coordinate(groups = [[W1, b1], [W2, b2]])',
+      );
+    blocks = [];
+    params.forEach((p, i) => {
+      for (let j = 0; j < sizes[i]; j++)
+        blocks.push({
+          name: sizes[i] === 1 ? p.name : `${p.name}[${j}]`,
+          indices: Int32Array.of(offsets[i] + j),
+        });
+    });
+  } else {
+    const owner = new Map<string, number>();
+    blocks = groups.map((group, gi) => {
+      const idx: number[] = [];
+      for (const name of group) {
+        const i = index.get(name);
+        if (i === undefined) {
+          const s = suggest(name, [...index.keys()]);
+          fail(
+            spec,
+            `coordinate: group ${gi + 1} names '${name}', which is not a trained param of this model`,
+            s ? `did you mean ${s}?` : `its trained params: ${[...index.keys()].join(', ')}`,
+          );
+        }
+        const prev = owner.get(name);
+        if (prev !== undefined)
+          fail(spec, `coordinate: param '${name}' is in group ${prev + 1} and again in group ${gi + 1}`);
+        owner.set(name, gi);
+        for (let j = 0; j < sizes[i as number]; j++) idx.push(offsets[i as number] + j);
+      }
+      return { name: group.join(', '), indices: Int32Array.from(idx) };
+    });
+    const left = params.filter((p) => !owner.has(p.name)).map((p) => p.name);
+    if (left.length > 0)
+      fail(
+        spec,
+        `coordinate: ${left.map((p) => `'${p}'`).join(', ')} ${left.length === 1 ? 'is' : 'are'} in no group`,
+        'put every trained param in one group, or declare the ones to keep fixed `frozen`',
+      );
+  }
+  return { blocks, inner, innerSteps: args.inner_steps as number, sweeps: args.sweeps as number };
 }

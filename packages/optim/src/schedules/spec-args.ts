@@ -46,9 +46,11 @@ export function resolveArgs(
         ? typeof v === 'boolean'
         : a.type === 'numbers'
           ? Array.isArray(v) && v.every((e) => typeof e === 'number')
-          : a.type === 'schedule'
-            ? typeof v === 'object' && v !== null && !Array.isArray(v) && 'name' in v
-            : typeof v === 'number' && Number.isFinite(v) && (a.type !== 'int' || Number.isInteger(v));
+          : a.type === 'groups'
+            ? Array.isArray(v) && v.every((g) => Array.isArray(g) && g.every((e) => typeof e === 'string'))
+            : a.type === 'schedule' || a.type === 'optimizer'
+              ? typeof v === 'object' && v !== null && !Array.isArray(v) && 'name' in v
+              : typeof v === 'number' && Number.isFinite(v) && (a.type !== 'int' || Number.isInteger(v));
     if (!ok)
       fail('E0903', `${kind} ${spec.name}: '${k}' must be ${describe(a.type)}, got ${JSON.stringify(v)}`);
     out[k] = v;
@@ -64,6 +66,10 @@ function describe(type: string): string {
       return 'a list of numbers';
     case 'schedule':
       return 'a schedule such as cosine(steps = 100)';
+    case 'optimizer':
+      return 'an optimizer such as lbfgs()';
+    case 'groups':
+      return 'a list of lists of param names such as [[H], [W]]';
     case 'int':
       return 'an integer';
     default:

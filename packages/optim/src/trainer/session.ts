@@ -155,7 +155,11 @@ export function prepareSession(spec: TrainSpec, callbacks: readonly Callback[]):
   const batch = host ? Math.max(1, rows) : Math.max(1, Math.min(spec.batch ?? 32, rows || 1));
   const shuffle = host ? false : (spec.shuffle ?? true);
   const batcher = new Batcher(spec.train ?? {}, spec.inputNames, batch, shuffle, spec.seed);
-  const totalSteps = spec.steps ?? (spec.epochs ?? 10) * batcher.batchesPerEpoch;
+  const totalSteps =
+    spec.steps ??
+    (spec.epochs === undefined && host?.steps !== undefined
+      ? host.steps
+      : (spec.epochs ?? 10) * batcher.batchesPerEpoch);
   const evalSet: EvalSet = spec.evaluation ?? { split: 'train', columns: spec.train ?? {} };
   const evalRows = spec.inputNames.length === 0 ? 0 : evalSet.columns[spec.inputNames[0]].shape[0];
 
