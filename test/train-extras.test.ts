@@ -49,7 +49,7 @@ describe('Polyak averaging', () => {
     );
     const r = cli('train', model);
     expect(r.code).toBe(1);
-    expect(r.err).toMatch(/polyak must be a decay in \(0, 1\)/);
+    expect(r.err).toMatch(/'polyak' must be in \(0, 1\), got 1.5/);
   });
 });
 

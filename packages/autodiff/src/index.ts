@@ -16,6 +16,7 @@ export * from './ops/index.js';
 export * from './own.js';
 export * from './passes/index.js';
 export * from './random.js';
+export * from './range.js';
 export * from './serialize.js';
 export * from './shape.js';
 export * from './tensor.js';

@@ -5,6 +5,8 @@
  * their defaults from it, so a default is written once. Defaults follow `torch.optim`.
  */
 
+import type { Range } from '@gradus/autodiff';
+
 /** A validated call such as `adam(lr = 1e-2)`: every argument named, defaults filled in. */
 export interface CallSpec {
   readonly name: string;
@@ -32,7 +34,31 @@ export interface ArgSpec {
   readonly default?: number | boolean | readonly number[] | ParamGroups | CallSpec;
   /** The smallest value that makes sense (a decay every 0 steps does not); checked at the span. */
   readonly min?: number;
+  /** The values that make sense (a decay in [0, 1), a scale > 0); checked at the span, named in the error. */
+  readonly range?: Range;
   readonly doc: string;
+}
+
+/**
+ * The longest run, in steps: the step counter is a 32-bit integer in the generated code (it
+ * drives the dropout stream), so a longer run would wrap it.
+ */
+export const MAX_STEPS = 2 ** 31 - 1;
+/** Seeds are 32-bit unsigned integers; a larger one would be reduced silently. */
+export const MAX_SEED = 2 ** 32 - 1;
+/** Points per class of a generated data set (spiral, moons, blobs), and the most classes. */
+export const MAX_POINTS = 1_000_000;
+export const MAX_CLASSES = 1_000;
+
+/** A decay or momentum coefficient: 1 would never forget, more would grow without bound. */
+const DECAY: Range = { min: 0, max: 1, maxOpen: true };
+const POSITIVE: Range = { min: 0, minOpen: true };
+const SEED: Range = { min: 0, max: MAX_SEED };
+const FRACTION: Range = { min: 0, max: 1 };
+const OPEN_FRACTION: Range = { min: 0, max: 1, minOpen: true, maxOpen: true };
+/** The range an argument's value must lie in: its `range`, or its `min`. */
+export function argRange(spec: { readonly range?: Range; readonly min?: number }): Range | undefined {
+  return spec.range ?? (spec.min !== undefined ? { min: spec.min } : undefined);
 }
 
 export interface CatalogueEntry {
@@ -59,12 +85,18 @@ export const OPTIMIZERS: Readonly<Record<string, CatalogueEntry>> = {
   momentum: {
     doc: 'heavy ball (PyTorch form): v = ρv + g, x −= lr·v',
     positional: ['lr', 'rho'],
-    args: { lr: lr(0.01), rho: { type: 'number', default: 0.9, doc: 'momentum coefficient ρ' } },
+    args: {
+      lr: lr(0.01),
+      rho: { type: 'number', default: 0.9, range: DECAY, doc: 'momentum coefficient ρ' },
+    },
   },
   nesterov: {
     doc: 'Nesterov momentum (PyTorch form): v = ρv + g, x −= lr·(g + ρv)',
     positional: ['lr', 'rho'],
-    args: { lr: lr(0.01), rho: { type: 'number', default: 0.9, doc: 'momentum coefficient ρ' } },
+    args: {
+      lr: lr(0.01),
+      rho: { type: 'number', default: 0.9, range: DECAY, doc: 'momentum coefficient ρ' },
+    },
   },
   adagrad: {
     doc: 'AdaGrad: s += g², x −= lr·g/(√s + eps)',
@@ -80,7 +112,7 @@ export const OPTIMIZERS: Readonly<Record<string, CatalogueEntry>> = {
     positional: ['lr', 'decay', 'eps', 'centered'],
     args: {
       lr: lr(0.01),
-      decay: { type: 'number', default: 0.99, doc: 'decay α of the squared-gradient average' },
+      decay: { type: 'number', default: 0.99, range: DECAY, doc: 'decay α of the squared-gradient average' },
       eps: { type: 'number', default: 1e-8, doc: 'added to the denominator' },
       centered: { type: 'boolean', default: false, doc: 'divide by the gradient variance estimate' },
       eps_inside: epsInside,
@@ -91,7 +123,7 @@ export const OPTIMIZERS: Readonly<Record<string, CatalogueEntry>> = {
     positional: ['lr', 'rho', 'eps'],
     args: {
       lr: lr(1),
-      rho: { type: 'number', default: 0.9, doc: 'decay of the running averages' },
+      rho: { type: 'number', default: 0.9, range: DECAY, doc: 'decay of the running averages' },
       eps: { type: 'number', default: 1e-6, doc: 'added inside the square roots' },
     },
   },
@@ -100,8 +132,8 @@ export const OPTIMIZERS: Readonly<Record<string, CatalogueEntry>> = {
     positional: ['lr', 'beta1', 'beta2', 'eps', 'amsgrad'],
     args: {
       lr: lr(1e-3),
-      beta1: { type: 'number', default: 0.9, doc: 'first-moment decay' },
-      beta2: { type: 'number', default: 0.999, doc: 'second-moment decay' },
+      beta1: { type: 'number', default: 0.9, range: DECAY, doc: 'first-moment decay' },
+      beta2: { type: 'number', default: 0.999, range: DECAY, doc: 'second-moment decay' },
       eps: { type: 'number', default: 1e-8, doc: 'added to the denominator' },
       amsgrad: { type: 'boolean', default: false, doc: 'use the running maximum of the second moment' },
       bias_correction: biasCorrection,
@@ -112,8 +144,8 @@ export const OPTIMIZERS: Readonly<Record<string, CatalogueEntry>> = {
     positional: ['lr', 'beta1', 'beta2', 'eps', 'weight_decay', 'amsgrad'],
     args: {
       lr: lr(1e-3),
-      beta1: { type: 'number', default: 0.9, doc: 'first-moment decay' },
-      beta2: { type: 'number', default: 0.999, doc: 'second-moment decay' },
+      beta1: { type: 'number', default: 0.9, range: DECAY, doc: 'first-moment decay' },
+      beta2: { type: 'number', default: 0.999, range: DECAY, doc: 'second-moment decay' },
       eps: { type: 'number', default: 1e-8, doc: 'added to the denominator' },
       weight_decay: { type: 'number', default: 0.01, doc: 'decoupled decay λ: x −= lr·λ·x' },
       amsgrad: { type: 'boolean', default: false, doc: 'use the running maximum of the second moment' },
@@ -126,8 +158,8 @@ export const OPTIMIZERS: Readonly<Record<string, CatalogueEntry>> = {
     args: {
       lr: lr(0.01),
       kappa: { type: 'number', default: 1e-3, doc: 'additive increase of a rate' },
-      phi: { type: 'number', default: 0.1, doc: 'multiplicative decrease of a rate' },
-      theta: { type: 'number', default: 0.7, doc: 'decay of the gradient trace δ̄' },
+      phi: { type: 'number', default: 0.1, range: FRACTION, doc: 'multiplicative decrease of a rate' },
+      theta: { type: 'number', default: 0.7, range: DECAY, doc: 'decay of the gradient trace δ̄' },
     },
   },
   lbfgs: {
@@ -212,14 +244,14 @@ export const SCHEDULES: Readonly<Record<string, CatalogueEntry>> = {
     doc: 'multiply by factor at each milestone step',
     positional: ['milestones', 'factor'],
     args: {
-      milestones: { type: 'numbers', doc: 'steps at which to decay' },
+      milestones: { type: 'numbers', range: { min: 0 }, doc: 'steps at which to decay' },
       factor: { type: 'number', default: 0.1, doc: 'multiplier at each milestone' },
     },
   },
   exponential: {
     doc: 'lr·rate^step',
     positional: ['rate'],
-    args: { rate: { type: 'number', doc: 'decay per step' } },
+    args: { rate: { type: 'number', range: { min: 0, max: 1, minOpen: true }, doc: 'decay per step' } },
   },
   cosine: {
     doc: 'cosine decay from lr to min over `steps` steps',
@@ -240,12 +272,19 @@ export const SCHEDULES: Readonly<Record<string, CatalogueEntry>> = {
   inverse_sqrt: {
     doc: 'lr/√(1 + step/scale)',
     positional: ['scale'],
-    args: { scale: { type: 'number', default: 1, doc: 'steps per unit of decay' } },
+    args: { scale: { type: 'number', default: 1, range: POSITIVE, doc: 'steps per unit of decay' } },
   },
   inverse_time: {
     doc: 'lr/(1 + step/scale): the 1/t decay, for which Σ lr = ∞ and Σ lr² < ∞ (the convergence conditions of SGD)',
     positional: ['scale'],
-    args: { scale: { type: 'number', default: 1, doc: 'steps per unit of decay (τ in lr·τ/(τ + t))' } },
+    args: {
+      scale: {
+        type: 'number',
+        default: 1,
+        range: POSITIVE,
+        doc: 'steps per unit of decay (τ in lr·τ/(τ + t))',
+      },
+    },
   },
   warmup: {
     doc: 'linear warmup from 0 over `steps` steps, then another schedule',
@@ -261,14 +300,19 @@ export const SCHEDULES: Readonly<Record<string, CatalogueEntry>> = {
     positional: ['period', 'low'],
     args: {
       period: { type: 'int', min: 1, doc: 'steps from low to high' },
-      low: { type: 'number', default: 0.1, doc: 'lowest value as a fraction of lr' },
+      low: { type: 'number', default: 0.1, range: FRACTION, doc: 'lowest value as a fraction of lr' },
     },
   },
   plateau: {
     doc: 'multiply by factor when the validation loss has not improved for `patience` evaluations (host-side)',
     positional: ['factor', 'patience'],
     args: {
-      factor: { type: 'number', default: 0.1, doc: 'multiplier at each reduction' },
+      factor: {
+        type: 'number',
+        default: 0.1,
+        range: OPEN_FRACTION,
+        doc: 'multiplier at each reduction',
+      },
       patience: { type: 'int', default: 10, doc: 'evaluations without improvement before reducing' },
     },
   },
@@ -279,53 +323,80 @@ export const DATASETS: Readonly<Record<string, CatalogueEntry>> = {
     doc: 'the three-armed spiral of the lectures (points per class)',
     positional: ['classes', 'points', 'seed'],
     args: {
-      classes: { type: 'int', min: 1, default: 3, doc: 'number of arms' },
-      points: { type: 'int', min: 1, default: 100, doc: 'points per class' },
-      seed: { type: 'int', default: 0, doc: 'noise seed' },
+      classes: { type: 'int', range: { min: 1, max: MAX_CLASSES }, default: 3, doc: 'number of arms' },
+      points: { type: 'int', range: { min: 1, max: MAX_POINTS }, default: 100, doc: 'points per class' },
+      seed: { type: 'int', range: SEED, default: 0, doc: 'noise seed' },
     },
   },
   moons: {
     doc: 'two interleaving half circles',
     positional: ['points', 'noise', 'seed'],
     args: {
-      points: { type: 'int', min: 1, default: 100, doc: 'points per class' },
+      points: { type: 'int', range: { min: 1, max: MAX_POINTS }, default: 100, doc: 'points per class' },
       noise: { type: 'number', default: 0.1, doc: 'standard deviation of the noise' },
-      seed: { type: 'int', default: 0, doc: 'noise seed' },
+      seed: { type: 'int', range: SEED, default: 0, doc: 'noise seed' },
     },
   },
   blobs: {
     doc: 'Gaussian blobs',
     positional: ['classes', 'points', 'seed'],
     args: {
-      classes: { type: 'int', min: 1, default: 3, doc: 'number of blobs' },
-      points: { type: 'int', min: 1, default: 100, doc: 'points per class' },
-      seed: { type: 'int', default: 0, doc: 'seed' },
+      classes: { type: 'int', range: { min: 1, max: MAX_CLASSES }, default: 3, doc: 'number of blobs' },
+      points: { type: 'int', range: { min: 1, max: MAX_POINTS }, default: 100, doc: 'points per class' },
+      seed: { type: 'int', range: SEED, default: 0, doc: 'seed' },
     },
   },
   mnist: { doc: 'MNIST digits: 60,000 training and 10,000 test images', positional: [], args: {} },
   iris: { doc: "Fisher's iris data set", positional: [], args: {} },
 };
 
-/** Scalar training settings: key → type. `optimizer`, `schedule` and `data` are structured. */
-export const TRAIN_SETTINGS: Readonly<Record<string, { type: ArgType | 'optimizer' | 'data'; doc: string }>> =
-  {
-    optimizer: { type: 'optimizer', doc: 'the optimiser, e.g. adam(lr = 1e-3)' },
-    schedule: { type: 'schedule', doc: 'learning-rate schedule' },
-    batch: { type: 'int', doc: 'minibatch size' },
-    epochs: { type: 'int', doc: 'passes over the training data' },
-    steps: { type: 'int', doc: 'optimisation steps (instead of epochs)' },
-    shuffle: { type: 'boolean', doc: 'reshuffle every epoch (default true)' },
-    seed: { type: 'int', doc: 'seed of initialisation, dropout and shuffling' },
-    clip: { type: 'number', doc: 'clip the gradient to this global norm' },
-    polyak: { type: 'number', doc: 'Polyak averaging of the parameters, with this decay' },
-    early_stop: { type: 'int', doc: 'stop after this many evaluations without improvement' },
-    restore_best: {
-      type: 'boolean',
-      doc: 'with early_stop: end with the params of the best evaluation (default true)',
-    },
-    data: {
-      type: 'data',
-      doc: 'training data: spiral(...), moons(...), blobs(...), mnist, iris, or a file path',
-    },
-    validation: { type: 'number', doc: 'fraction of the training data held out for validation' },
-  };
+/** Scalar training settings: key → type and allowed range. `optimizer`, `schedule` and `data` are structured. */
+export const TRAIN_SETTINGS: Readonly<
+  Record<string, { type: ArgType | 'optimizer' | 'data'; doc: string; range?: Range }>
+> = {
+  optimizer: { type: 'optimizer', doc: 'the optimiser, e.g. adam(lr = 1e-3)' },
+  schedule: { type: 'schedule', doc: 'learning-rate schedule' },
+  batch: { type: 'int', range: { min: 1, max: MAX_STEPS }, doc: 'minibatch size' },
+  epochs: { type: 'int', range: { min: 1, max: MAX_STEPS }, doc: 'passes over the training data' },
+  steps: { type: 'int', range: { min: 1, max: MAX_STEPS }, doc: 'optimisation steps (instead of epochs)' },
+  shuffle: { type: 'boolean', doc: 'reshuffle every epoch (default true)' },
+  seed: { type: 'int', range: SEED, doc: 'seed of initialisation, dropout and shuffling' },
+  clip: { type: 'number', range: POSITIVE, doc: 'clip the gradient to this global norm' },
+  polyak: {
+    type: 'number',
+    range: OPEN_FRACTION,
+    doc: 'Polyak averaging of the parameters, with this decay',
+  },
+  early_stop: { type: 'int', range: { min: 1 }, doc: 'stop after this many evaluations without improvement' },
+  restore_best: {
+    type: 'boolean',
+    doc: 'with early_stop: end with the params of the best evaluation (default true)',
+  },
+  data: {
+    type: 'data',
+    doc: 'training data: spiral(...), moons(...), blobs(...), mnist, iris, or a file path',
+  },
+  validation: {
+    type: 'number',
+    range: OPEN_FRACTION,
+    doc: 'fraction of the training data held out for validation',
+  },
+};
+
+/**
+ * Names a `metric` may not take: the fields of a training log line (`step`, `epoch`, `eval`,
+ * `loss`, `lr`, `grad_norm`, …), which a metric of the same name would overwrite (resuming selects
+ * log lines by `step`), and `__proto__`, which a JSON object cannot hold as a plain key.
+ */
+export const RESERVED_METRIC_NAMES: ReadonlySet<string> = new Set([
+  'step',
+  'epoch',
+  'eval',
+  'loss',
+  'lr',
+  'grad_norm',
+  'plateau_scale',
+  'end_of_run',
+  'seconds',
+  '__proto__',
+]);

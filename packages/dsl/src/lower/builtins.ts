@@ -11,6 +11,8 @@ import {
   l1,
   l2,
   mse,
+  outOfRange,
+  type Range,
   type Span,
   type Value,
 } from '@gradus/autodiff';
@@ -87,6 +89,14 @@ export class Args {
     if (a.val.kind !== 'number')
       return fail('E0105', `${this.callee}: '${name}' must be a number, got ${describeVal(a.val)}`, a.span);
     return a.val.n;
+  }
+
+  /** A number that must lie in `range`: E0106 at the argument, naming the range. */
+  numberIn(name: string, range: Range, fallback?: number): number {
+    const n = this.number(name, fallback);
+    const problem = outOfRange(`${this.callee}: '${name}'`, n, range);
+    if (problem) fail('E0106', problem, this.named.get(name)?.span ?? this.callSpan);
+    return n;
   }
 
   int(name: string, fallback?: number): number {
@@ -407,8 +417,8 @@ export const BUILTINS: Readonly<Record<string, Builtin>> = {
         (gamma.node.op === 'Variable' ? (gamma.node.attrs.name as string) : undefined) ?? undefined;
       return t(
         batchnorm(a.tensor('x'), gamma, a.tensor('beta'), {
-          momentum: a.number('momentum', 0.9),
-          eps: a.number('eps', 1e-5),
+          momentum: a.numberIn('momentum', { min: 0, max: 1, maxOpen: true }, 0.9),
+          eps: a.numberIn('eps', { min: 0, minOpen: true }, 1e-5),
           ...(name ? { name } : {}),
         }),
       );

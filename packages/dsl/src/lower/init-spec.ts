@@ -1,4 +1,4 @@
-import { type InitSpec, ownEntry, suggest } from '@gradus/autodiff';
+import { type InitSpec, outOfRange, ownEntry, type Range, type Span, suggest } from '@gradus/autodiff';
 import type { Expr } from '../syntax/ast.js';
 import { fail } from './errors.js';
 
@@ -6,7 +6,13 @@ export interface InitEntry {
   readonly params: readonly string[];
   readonly required: number;
   readonly make: (args: readonly number[]) => InitSpec;
+  /** The values each argument accepts (a standard deviation ≥ 0, a count ≥ 0); E0146 at the argument. */
+  readonly ranges?: Readonly<Record<string, Range>>;
+  /** A rule over several arguments; the problem, reported at the call. */
+  readonly check?: (args: readonly (number | undefined)[]) => string | undefined;
 }
+
+const NON_NEGATIVE: Range = { min: 0 };
 
 /** Initialisers by the names users write; positional or named arguments in `params` order. */
 export const INITIALISERS: Readonly<Record<string, InitEntry>> = {
@@ -17,8 +23,15 @@ export const INITIALISERS: Readonly<Record<string, InitEntry>> = {
     params: ['std', 'mean'],
     required: 0,
     make: ([std = 1, mean = 0]) => ({ kind: 'normal', std, mean }),
+    ranges: { std: NON_NEGATIVE },
   },
-  uniform: { params: ['lo', 'hi'], required: 0, make: ([lo = -1, hi = 1]) => ({ kind: 'uniform', lo, hi }) },
+  uniform: {
+    params: ['lo', 'hi'],
+    required: 0,
+    make: ([lo = -1, hi = 1]) => ({ kind: 'uniform', lo, hi }),
+    check: ([lo = -1, hi = 1]) =>
+      lo < hi ? undefined : `uniform: 'lo' must be below 'hi', got lo = ${lo}, hi = ${hi}`,
+  },
   lecun_uniform: { params: [], required: 0, make: () => ({ kind: 'lecun_uniform' }) },
   lecun_normal: { params: [], required: 0, make: () => ({ kind: 'lecun_normal' }) },
   glorot_uniform: { params: [], required: 0, make: () => ({ kind: 'glorot_uniform' }) },
@@ -26,8 +39,18 @@ export const INITIALISERS: Readonly<Record<string, InitEntry>> = {
   he_normal: { params: [], required: 0, make: () => ({ kind: 'he_normal' }) },
   he_uniform: { params: [], required: 0, make: () => ({ kind: 'he_uniform' }) },
   orthogonal: { params: ['gain'], required: 0, make: ([gain = 1]) => ({ kind: 'orthogonal', gain }) },
-  sparse: { params: ['k', 'std'], required: 1, make: ([k, std = 1]) => ({ kind: 'sparse', k, std }) },
-  lsuv: { params: ['tolerance'], required: 0, make: ([tolerance = 0.05]) => ({ kind: 'lsuv', tolerance }) },
+  sparse: {
+    params: ['k', 'std'],
+    required: 1,
+    make: ([k, std = 1]) => ({ kind: 'sparse', k, std }),
+    ranges: { k: NON_NEGATIVE, std: NON_NEGATIVE },
+  },
+  lsuv: {
+    params: ['tolerance'],
+    required: 0,
+    make: ([tolerance = 0.05]) => ({ kind: 'lsuv', tolerance }),
+    ranges: { tolerance: { min: 0, minOpen: true } },
+  },
 };
 
 export const INITIALISER_NAMES = Object.keys(INITIALISERS);
@@ -100,6 +123,7 @@ export function resolveInit(
     );
   }
   const args: (number | undefined)[] = [];
+  const spans: Span[] = [];
   if (e.kind === 'call') {
     if (e.args.length > entry.params.length) {
       fail(
@@ -112,6 +136,7 @@ export function resolveInit(
       const v = literalNumber(a);
       if (v === undefined) fail('E0105', `${name}: arguments must be numbers`, a.span);
       args[i] = v;
+      spans[i] = a.span;
     });
     for (const na of e.namedArgs) {
       const i = entry.params.indexOf(na.name);
@@ -127,10 +152,19 @@ export function resolveInit(
       const v = literalNumber(na.value);
       if (v === undefined) fail('E0105', `${name}: '${na.name}' must be a number`, na.value.span);
       args[i] = v;
+      spans[i] = na.value.span;
     }
   }
   for (let i = 0; i < entry.required; i++) {
     if (args[i] === undefined) fail('E0103', `${name} needs the argument '${entry.params[i]}'`, e.span);
   }
+  entry.params.forEach((p, i) => {
+    const range = entry.ranges && ownEntry(entry.ranges, p);
+    const problem =
+      range && args[i] !== undefined ? outOfRange(`${name}: '${p}'`, args[i], range) : undefined;
+    if (problem) fail('E0146', problem, spans[i]);
+  });
+  const problem = entry.check?.(args);
+  if (problem) fail('E0146', problem, e.span);
   return entry.make(args as number[]);
 }

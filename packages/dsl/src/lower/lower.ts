@@ -18,6 +18,7 @@ import {
   suggest,
   type Value,
 } from '@gradus/autodiff';
+import { RESERVED_METRIC_NAMES } from '@gradus/optim';
 import { MAX_SHOWN_DIAGNOSTICS } from '../diagnostics/index.js';
 import type {
   BinaryExpr,
@@ -436,6 +437,11 @@ class ModelLowerer {
       }
       case 'output':
       case 'metric': {
+        if (s.kind === 'metric' && RESERVED_METRIC_NAMES.has(s.name)) {
+          fail('E0125', `a metric cannot be named '${s.name}': the training log uses that name`, s.nameSpan, {
+            hint: `reserved: ${[...RESERVED_METRIC_NAMES].join(', ')}; call it, say, '${s.name}_metric'`,
+          });
+        }
         this.declare(s.name, s.nameSpan, { kind: 'pending', span: s.nameSpan });
         const v = this.tensorOf(s.value, this.scope);
         if (s.kind === 'metric' && v.rank !== 0) {

@@ -1,6 +1,7 @@
-import { type Diagnostic, ownEntry, type Span, suggest } from '@gradus/autodiff';
+import { type Diagnostic, outOfRange, ownEntry, type Range, type Span, suggest } from '@gradus/autodiff';
 import {
   type ArgType,
+  argRange,
   type CallSpec,
   type CatalogueEntry,
   DATASETS,
@@ -79,8 +80,6 @@ function groups(e: Expr, what: string): readonly (readonly string[])[] {
 function scalar(e: Expr, type: ArgType, what: string): number | boolean | readonly number[] {
   if (type === 'boolean') {
     if (e.kind === 'name' && (e.name === 'true' || e.name === 'false')) return e.name === 'true';
-    const n = literal(e);
-    if (n === 0 || n === 1) return n === 1;
     return fail('E0502', `${what} must be true or false`, e.span);
   }
   if (type === 'numbers') {
@@ -164,11 +163,23 @@ export function resolveCall(
     ) {
       fail('E0509', `${name}: '${arg}' must not be negative, got ${args[arg]}`, ex.span);
     }
-    if (spec.min !== undefined && typeof args[arg] === 'number' && (args[arg] as number) < spec.min) {
-      fail('E0509', `${name}: '${arg}' must be at least ${spec.min}, got ${args[arg]}`, ex.span);
-    }
+    checkRange(args[arg], argRange(spec), `${name}: '${arg}'`, ex);
   }
   return { name, args, span: e.span };
+}
+
+/** A value outside its catalogue range is E0509 at its span (each element of a list at its own). */
+function checkRange(v: SettingValue, range: Range | undefined, what: string, ex: Expr): void {
+  if (range === undefined) return;
+  if (typeof v === 'number') {
+    const problem = outOfRange(what, v, range);
+    if (problem) fail('E0509', problem, ex.span);
+  } else if (Array.isArray(v) && ex.kind === 'tensor') {
+    v.forEach((el, i) => {
+      const problem = outOfRange(`${what}: every element`, el as number, range);
+      if (problem) fail('E0509', problem, ex.elements[i].span);
+    });
+  }
 }
 
 /** Validates one setting; throws a LowerError at the offending span. */
@@ -196,17 +207,9 @@ export function resolveSetting(config: TrainConfig, key: string, value: Expr, ke
       return;
     default:
       c[key] = scalar(value, spec.type, `'${key}'`);
-      if (FRACTIONS[key] && !((c[key] as number) > 0 && (c[key] as number) < 1))
-        fail('E0502', `'${key}' must lie strictly between 0 and 1, got ${c[key]}`, value.span, {
-          hint: FRACTIONS[key],
-        });
+      checkRange(c[key] as SettingValue, spec.range, `'${key}'`, value);
   }
 }
-
-/** Settings that are fractions in (0, 1), with what a good value looks like. */
-const FRACTIONS: Readonly<Record<string, string>> = {
-  validation: 'the share of the training data held out, such as 0.1',
-};
 
 /** Validates a whole `train { }` block, reporting every bad setting. */
 export function resolveTrainBlock(settings: readonly TrainSetting[], config: TrainConfig = {}): Diagnostic[] {
@@ -241,13 +244,5 @@ export function resolveTrainBlock(settings: readonly TrainSetting[], config: Tra
       notes: [{ message: "'epochs' is set here", span: seen.get('epochs') }],
     });
   }
-  if (config.batch === 0)
-    diagnostics.push({
-      code: 'E0502',
-      severity: 'error',
-      message: "'batch' must be at least 1",
-      span: seen.get('batch'),
-      notes: [],
-    });
   return diagnostics;
 }

@@ -7,7 +7,7 @@
  * | E0001 | a character that starts no token (`$`, `%`, a Unicode minus)     |
  * | E0002 | unexpected token: something else was expected here               |
  * | E0003 | unclosed delimiter: a `(`, `[` or `{` is missing its closer      |
- * | E0004 | malformed number (`1e`, `2x`, `1.2.3`)                           |
+ * | E0004 | malformed number (`1e`, `2x`, `1.2.3`, `1e999`)                  |
  * | E0005 | unterminated string                                              |
  * | E0006 | unknown escape sequence in a string                              |
  * | E0007 | chained comparison (`a < b < c`)                                 |

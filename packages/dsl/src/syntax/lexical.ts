@@ -51,6 +51,15 @@ function checkToken(token: IToken): Diagnostic[] {
   if (tokenMatcher(token, NumberLiteral) && !VALID_NUMBER.test(token.image)) {
     return [malformedNumber(span, token.image, numberHint(token.image))];
   }
+  if (tokenMatcher(token, NumberLiteral) && !Number.isFinite(Number(token.image))) {
+    return [
+      malformedNumber(
+        span,
+        token.image,
+        `numbers are 64-bit floats: at most about 1.8e308 (${token.image} would be infinite)`,
+      ),
+    ];
+  }
   if (tokenMatcher(token, UnterminatedString)) return [unterminatedString(span)];
   const ascii = LOOK_ALIKES.get(token.tokenType);
   if (ascii !== undefined) {

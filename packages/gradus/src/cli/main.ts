@@ -9,7 +9,7 @@ import { gradCommand } from './grad.js';
 import { gradcheckCommand } from './gradcheck.js';
 import { hessianCommand } from './hessian.js';
 import { lspCommand } from './lsp.js';
-import { intArg, positiveNumber } from './options.js';
+import { intArg, positiveNumber, seedArg } from './options.js';
 import { type Io, processIo, reportError } from './output.js';
 import { scheduleCommand } from './schedule.js';
 import { trainCommand } from './train.js';
@@ -90,7 +90,7 @@ export function buildCli(io: Io, setExit: (code: number) => void): Command {
         '--data <file>',
         "JSON object mapping input names to nested arrays (default: the train block's data)",
       )
-      .option('--seed <n>', 'seed of the initialisation and of random data', intArg(0))
+      .option('--seed <n>', 'seed of the initialisation and of random data', seedArg)
       .option(
         '--hyper <name=value>',
         "replace a hyper-parameter's value (repeatable), checked against its declared type and range",
@@ -168,7 +168,7 @@ export function buildCli(io: Io, setExit: (code: number) => void): Command {
     )
     .argument('<file>', '.model file')
     .option('--data <spec>', "data (default: the train block's)")
-    .option('--seed <n>', 'seed of the initialisation, the subset and the batches', intArg(0))
+    .option('--seed <n>', 'seed of the initialisation, the subset and the batches', seedArg)
     .option('--plot <dir>', 'write the charts (lr_range.svg) here')
     .option('--json', 'print one JSON line: {"checks": [{"name", "status", "message", "details"}], …}')
     .action(guarded((file: string, o) => doctorCommand(file, o, io)));
@@ -193,7 +193,7 @@ export function buildCli(io: Io, setExit: (code: number) => void): Command {
       intArg(1),
     )
     .option('--batch <n>', 'minibatch size', intArg(1))
-    .option('--seed <n>', 'seed of initialisation, dropout and shuffling', intArg(0))
+    .option('--seed <n>', 'seed of initialisation, dropout and shuffling', seedArg)
     .addOption(
       new Option(
         '--dtype <dtype>',
@@ -234,7 +234,7 @@ export function buildCli(io: Io, setExit: (code: number) => void): Command {
       .option('--checkpoint <dir>', 'params from this checkpoint (default: the seeded initialisation)')
       .option('--data <spec>', "data (default: the train block's; its test split when it has one)")
       .addOption(new Option('--dtype <dtype>', 'float precision').choices(['f64', 'f32']).default('f64'))
-      .option('--seed <n>', 'seed of the initialisation when there is no checkpoint', intArg(0))
+      .option('--seed <n>', 'seed of the initialisation when there is no checkpoint', seedArg)
       .option('--json', 'print one JSON line');
   evalLike('eval', 'the loss and metrics of the evaluation graph (no dropout, running statistics)').action(
     guarded((file: string, o) => evalCommand(file, hyped(file, o), io)),

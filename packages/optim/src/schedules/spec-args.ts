@@ -1,5 +1,5 @@
-import { diagnostic, GradusError, suggest } from '@gradus/autodiff';
-import type { CallSpec, CatalogueEntry, SettingValue } from '../catalogue.js';
+import { diagnostic, GradusError, outOfRange, suggest } from '@gradus/autodiff';
+import { argRange, type CallSpec, type CatalogueEntry, type SettingValue } from '../catalogue.js';
 
 const at = (spec: CallSpec) => (spec.span ? { span: spec.span } : {});
 
@@ -53,6 +53,12 @@ export function resolveArgs(
               : typeof v === 'number' && Number.isFinite(v) && (a.type !== 'int' || Number.isInteger(v));
     if (!ok)
       fail('E0903', `${kind} ${spec.name}: '${k}' must be ${describe(a.type)}, got ${JSON.stringify(v)}`);
+    const range = argRange(a);
+    const values = typeof v === 'number' ? [v] : Array.isArray(v) ? (v as number[]) : [];
+    for (const x of range ? values : []) {
+      const problem = outOfRange(`${kind} ${spec.name}: '${k}'`, x, range!);
+      if (problem) fail('E0903', problem);
+    }
     out[k] = v;
   }
   return out;
