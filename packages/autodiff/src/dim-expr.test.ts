@@ -6,6 +6,7 @@ import {
   type Dim,
   dimAsCode,
   dimSymbols,
+  dimTerms,
   divDims,
   isCanonicalDim,
   isDimSymbol,
@@ -142,5 +143,32 @@ describe('symbolic dims', () => {
     expect(solveDim('N*T', 12, {})).toBeUndefined();
     expect(solveDim('N^2', 9, {})).toBeUndefined();
     expect(solveDim('N', 9, { N: 9 })).toBeUndefined();
+  });
+
+  it('lists its terms, which sum to its value (the ONNX exporter computes sizes so)', () => {
+    expect(dimTerms('N*T - N')).toEqual(
+      expect.arrayContaining([
+        {
+          num: 1,
+          den: 1,
+          factors: [
+            ['N', 1],
+            ['T', 1],
+          ],
+        },
+        { num: -1, den: 1, factors: [['N', 1]] },
+      ]),
+    );
+    expect(dimTerms('N/2')).toEqual([{ num: 1, den: 2, factors: [['N', 1]] }]);
+    expect(dimTerms(3)).toEqual([{ num: 3, den: 1, factors: [] }]);
+    expect(dimTerms(0)).toEqual([]);
+    const at = { N: 6, T: 4 };
+    const value = (d: Dim) =>
+      dimTerms(d).reduce(
+        (s, t) => s + (t.num / t.den) * t.factors.reduce((p, [n, e]) => p * at[n as 'N'] ** e, 1),
+        0,
+      );
+    for (const d of ['N*T - N', '(N + 2)*(T - 1)/2', 'N^2/T + 1'])
+      expect(value(d)).toBe(substituteDim(d, at));
   });
 });

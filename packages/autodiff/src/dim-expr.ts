@@ -485,3 +485,19 @@ export function dimAsCode(d: Dim, name: (s: string) => string): string {
     power: (b, k) => `(${Array.from({ length: k }, () => b).join('*')})`,
   });
 }
+
+/** One term of a dim, `(num / den) · Π name^power`, as `dimTerms` lists them. */
+export interface DimTerm {
+  readonly num: number;
+  readonly den: number;
+  readonly factors: readonly (readonly [name: string, power: number])[];
+}
+
+/**
+ * The terms of a dim (a constant is one term with no factors), for code generators that compute
+ * a symbolic size from its names at run time (the ONNX exporter builds it from input shapes).
+ */
+export function dimTerms(d: Dim): DimTerm[] {
+  if (typeof d === 'number') return d === 0 ? [] : [{ num: d, den: 1, factors: [] }];
+  return [...need(d).values()].map((t) => ({ num: t.c.n, den: t.c.d, factors: t.mono }));
+}
