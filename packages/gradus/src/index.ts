@@ -10,3 +10,4 @@ export * from '@gradus/dsl';
 export * from '@gradus/optim';
 export { buildCli, runCli, VERSION } from './cli/main.js';
 export * from './doctor/index.js';
+export { type ExportOnnxOptions, exportOnnx, type OnnxExport, writeOnnx } from './export-onnx.js';

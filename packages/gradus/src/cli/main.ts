@@ -5,6 +5,7 @@ import { checkCommand } from './check.js';
 import { compileCommand, EMIT_KINDS } from './compile.js';
 import { doctorCommand } from './doctor.js';
 import { evalCommand, predictCommand } from './evaluate.js';
+import { exportCommand } from './export.js';
 import { gradCommand } from './grad.js';
 import { gradcheckCommand } from './gradcheck.js';
 import { hessianCommand } from './hessian.js';
@@ -242,6 +243,23 @@ export function buildCli(io: Io, setExit: (code: number) => void): Command {
   evalLike('predict', 'every `output` of the model for each example')
     .option('--rows <n>', 'rows to print without --json', intArg(1))
     .action(guarded((file: string, o) => predictCommand(file, hyped(file, o), io)));
+
+  withHyper(program.command('export'))
+    .description('write the evaluation graph with its params as an ONNX file (opset 17)')
+    .argument('<file>', '.model file')
+    .option('--onnx <path>', 'the .onnx file to write')
+    .option('--checkpoint <dir>', 'params from this checkpoint (default: the seeded initialisation)')
+    .addOption(
+      new Option('--dtype <dtype>', 'float precision of the file').choices(['f32', 'f64']).default('f32'),
+    )
+    .option('--outputs <names>', 'comma-separated results to export (default: every `output`)')
+    .option(
+      '--seed <n>',
+      "seed of the initialisation when there is no checkpoint (default: the train block's)",
+      intArg(0),
+    )
+    .option('--overwrite', 'replace an existing file')
+    .action(guarded((file: string, o) => exportCommand(file, hyped(file, o), io)));
 
   withSet(withHyper(program.command('schedule')))
     .description('print the learning rate at every step of the run, before training')
