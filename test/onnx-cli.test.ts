@@ -10,6 +10,7 @@ import { exportOnnx } from 'gradus';
 import * as ort from 'onnxruntime-node';
 import { afterAll, describe, expect, it } from 'vitest';
 import { close, data } from '../packages/backends/src/testing/parity.js';
+import { summariseOnnx } from '../packages/dsl/src/emit/onnx/read-proto.js';
 import { cli, repoModel } from './helpers.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'gradus-onnx-'));
@@ -61,6 +62,10 @@ describe('gradus export --onnx', () => {
     expect(e.out).toMatch(
       /^wrote .*two_layer\.onnx \([\d.]+ KiB, ONNX opset 17\): TwoLayerNet with checkpoint at step 3; outputs probs\n$/,
     );
+    expect(summariseOnnx(readFileSync(out)).metadata).toEqual({
+      'gradus.model': 'TwoLayerNet',
+      'gradus.params': 'checkpoint at step 3',
+    });
     const p = cli('predict', model, '--checkpoint', ck, '--data', file, '--dtype', 'f32', '--json');
     expect(p.code).toBe(0);
     const want = (JSON.parse(p.out) as { probs: number[][] }).probs.flat();

@@ -35,8 +35,7 @@ import { repoModel, repoModels } from './helpers.js';
  * The f32 tolerance of the backend parity suite: relative 1e-5, plus 1e-6 absolute for sums that
  * cancel to near zero (onnxruntime accumulates in f32, the interpreter in f64 rounded per op).
  */
-const RTOL = 1e-5;
-const ATOL = 1e-6;
+const TOL = { f32: { rtol: 1e-5, atol: 1e-6 }, f64: { rtol: 1e-12, atol: 1e-14 } } as const;
 
 /** Runs the exported bytes in onnxruntime and compares every output with the interpreter's. */
 async function agree(
@@ -44,21 +43,24 @@ async function agree(
   bytes: Uint8Array,
   feeds: Record<string, Tensor>,
   variables: Record<string, Tensor>,
+  precision: 'f32' | 'f64' = 'f32',
 ): Promise<void> {
   const session = await ort.InferenceSession.create(bytes);
   const ortFeeds = Object.fromEntries(
     session.inputNames.map((n) => {
       const t = feeds[n];
       if (!t) throw new Error(`the export asks for an input '${n}' the model does not have`);
-      const typed = isFloat(t.dtype) ? Float32Array.from(t.data) : Int32Array.from(t.data);
-      return [n, new ort.Tensor(isFloat(t.dtype) ? 'float32' : 'int32', typed, [...t.shape])];
+      if (!isFloat(t.dtype)) return [n, new ort.Tensor('int32', Int32Array.from(t.data), [...t.shape])];
+      return precision === 'f32'
+        ? [n, new ort.Tensor('float32', Float32Array.from(t.data), [...t.shape])]
+        : [n, new ort.Tensor('float64', Float64Array.from(t.data), [...t.shape])];
     }),
   );
   const got = await session.run(ortFeeds);
   const names = session.outputNames;
   const want = interpret(
     names.map((n) => (g.outputs.get(n) as { node: Parameters<typeof interpret>[0][0] }).node),
-    { feeds: { ...feeds, ...variables }, precision: 'f32' },
+    { feeds: { ...feeds, ...variables }, precision },
   );
   names.forEach((n, i) => {
     const o = got[n];
@@ -67,7 +69,7 @@ async function agree(
       dtype: want[i].dtype,
       data: Float64Array.from(o.data as ArrayLike<number>, (v) => Number(v)),
     };
-    expect(compareTensors(n, t, want[i], RTOL, ATOL)).toEqual([]);
+    expect(compareTensors(n, t, want[i], TOL[precision].rtol, TOL[precision].atol)).toEqual([]);
   });
 }
 
@@ -142,6 +144,21 @@ describe('every shipped model exported to ONNX runs in onnxruntime as in Gradus'
       // Two batch sizes through one file: the symbolic dims really are symbolic.
       await agree(g, bytes, rowsFor(g, 5, 1), variables);
       await agree(g, bytes, rowsFor(g, 2, 7), variables);
+    });
+  }
+});
+
+describe('f64 export', () => {
+  // onnxruntime's CPU runtime has no float64 Conv ("Could not find an implementation for Conv(11)"), so the MLPs.
+  for (const m of ['two_layer.model', 'bn_mlp.model', 'arm_segments.model']) {
+    it(`${m} in double precision, to 1e-12`, async () => {
+      const g = loadModel(repoModel(m), { floatDtype: 'f64', mode: 'eval' }).lowered.graph;
+      const variables = someVariables(g);
+      const bytes = emitOnnx(g, { variables, outputs: [...g.outputs.keys()], metadata: { note: 'f64' } });
+      const summary = summariseOnnx(bytes);
+      expect(summary.inputs.find((i) => i.name === 'x')?.elemType).toBe(11);
+      expect(summary.metadata).toEqual({ note: 'f64' });
+      await agree(g, bytes, rowsFor(g, 4, 3), variables, 'f64');
     });
   }
 });

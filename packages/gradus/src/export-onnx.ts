@@ -4,10 +4,11 @@
  * `writeOnnx`.
  */
 import { existsSync, realpathSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { type FloatDType, formatShape, initVariables, type Tensor } from '@gradus/autodiff';
 import { defaultOnnxOutputs, emitOnnx, loadModel, UsageError } from '@gradus/dsl';
 import { CHECKPOINT_FILE, loadCheckpoint } from '@gradus/optim';
+import { VERSION } from './version.js';
 
 export interface ExportOnnxOptions {
   /** A checkpoint directory whose params (and running statistics) the file holds. */
@@ -64,16 +65,19 @@ export function exportOnnx(path: string, opts: ExportOnnxOptions = {}): OnnxExpo
     }
   } else variables = initVariables(graph, seed);
   const outputs = opts.outputs ?? defaultOnnxOutputs(graph);
+  const source = checkpoint ? `checkpoint at step ${checkpoint.step}` : `initial params (seed ${seed})`;
   const bytes = emitOnnx(graph, {
     variables,
     outputs,
     name: model.name,
-    doc: `${model.name}, exported by Gradus from ${path}`,
+    producerVersion: VERSION,
+    doc: `${model.name}, exported by Gradus from ${basename(path)}`,
+    metadata: { 'gradus.model': model.name, 'gradus.params': source },
   });
   return {
     bytes,
     model: model.name,
-    source: checkpoint ? `checkpoint at step ${checkpoint.step}` : `initial params (seed ${seed})`,
+    source,
     inputs: model.inputs.map((i) => i.name),
     outputs,
     readFrom: [path, ...(opts.checkpoint ? [join(opts.checkpoint, CHECKPOINT_FILE)] : [])],

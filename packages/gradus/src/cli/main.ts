@@ -1,5 +1,6 @@
 import { hyperFlags, locateInModel } from '@gradus/dsl';
 import { Command, CommanderError, Option } from 'commander';
+import { VERSION } from '../version.js';
 import { EVALUATORS } from './backend-eval.js';
 import { checkCommand } from './check.js';
 import { compileCommand, EMIT_KINDS } from './compile.js';
@@ -15,7 +16,7 @@ import { type Io, processIo, reportError } from './output.js';
 import { scheduleCommand } from './schedule.js';
 import { trainCommand } from './train.js';
 
-export const VERSION = '0.1.0';
+export { VERSION } from '../version.js';
 
 /** Builds the `gradus` command line; `run` returns the exit code instead of exiting (for tests). */
 export function buildCli(io: Io, setExit: (code: number) => void): Command {

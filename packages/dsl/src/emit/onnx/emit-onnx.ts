@@ -35,6 +35,8 @@ export interface EmitOnnxOptions {
   readonly producerVersion?: string;
   /** Free text stored in the file (`doc_string`). */
   readonly doc?: string;
+  /** Key-value pairs stored in the file (`metadata_props`), which runtimes show as the model's metadata. */
+  readonly metadata?: Readonly<Record<string, string>>;
 }
 
 function exportError(code: string, message: string, hint?: string): GradusError {
@@ -147,6 +149,7 @@ export function emitOnnx(g: Graph, opts: EmitOnnxOptions): Uint8Array {
     opset: ONNX_OPSET,
     producerName: 'gradus',
     producerVersion: opts.producerVersion ?? '',
+    ...(opts.metadata ? { metadata: opts.metadata } : {}),
     graph: {
       name: opts.name ?? 'gradus',
       nodes,

@@ -48,6 +48,7 @@ export interface OnnxSummary {
   readonly inputs: { name: string; elemType: number; dims: (number | string)[] }[];
   readonly outputs: { name: string; elemType: number; dims: (number | string)[] }[];
   readonly initializers: string[];
+  readonly metadata: Record<string, string>;
 }
 
 function valueInfo(b: Field) {
@@ -72,5 +73,11 @@ export function summariseOnnx(bytes: Uint8Array): OnnxSummary {
     inputs: (graph.get(11) ?? []).map(valueInfo),
     outputs: (graph.get(12) ?? []).map(valueInfo),
     initializers: (graph.get(5) ?? []).map((t) => text(sub(t).get(8)?.[0])),
+    metadata: Object.fromEntries(
+      (model.get(14) ?? []).map((e) => {
+        const kv = sub(e);
+        return [text(kv.get(1)?.[0]), text(kv.get(2)?.[0])];
+      }),
+    ),
   };
 }
