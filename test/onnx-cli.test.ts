@@ -114,6 +114,18 @@ describe('gradus export --onnx', () => {
     expect(self.err).toMatch(/refusing to write .*two_layer\.model: it is .*, which the export reads/);
     expect(readFileSync(model, 'utf8')).toContain('model TwoLayerNet');
     expect(cli('export', model).err).toContain('pass --onnx model.onnx');
+    // Hyper-parameters as the run had them: maxout_mlp with H = 4 units of K = 2 pieces.
+    const maxout = repoModel('maxout_mlp.model');
+    const small = join(tmp, 'maxout.onnx');
+    expect(cli('export', maxout, '--onnx', small, '--hyper', 'H=4', '--hyper', 'K=2').code).toBe(0);
+    const inits = summariseOnnx(readFileSync(small)).initializerDims;
+    expect([inits.W1, inits.W2]).toEqual([
+      [2, 8],
+      [4, 3],
+    ]);
+    expect(cli('export', maxout, '--onnx', small, '--hyper', 'Q=1').err).toContain(
+      "the model has no hyper-parameter 'Q'",
+    );
     const unknown = cli('export', model, '--onnx', join(tmp, 'x.onnx'), '--outputs', 'prob');
     expect(unknown.code).toBe(1);
     expect(unknown.err).toContain("there is no result named 'prob'");

@@ -48,6 +48,8 @@ export interface OnnxSummary {
   readonly inputs: { name: string; elemType: number; dims: (number | string)[] }[];
   readonly outputs: { name: string; elemType: number; dims: (number | string)[] }[];
   readonly initializers: string[];
+  /** Each initialiser's dims, by name. */
+  readonly initializerDims: Record<string, number[]>;
   readonly metadata: Record<string, string>;
 }
 
@@ -73,6 +75,9 @@ export function summariseOnnx(bytes: Uint8Array): OnnxSummary {
     inputs: (graph.get(11) ?? []).map(valueInfo),
     outputs: (graph.get(12) ?? []).map(valueInfo),
     initializers: (graph.get(5) ?? []).map((t) => text(sub(t).get(8)?.[0])),
+    initializerDims: Object.fromEntries(
+      (graph.get(5) ?? []).map((t) => [text(sub(t).get(8)?.[0]), (sub(t).get(1) ?? []) as number[]]),
+    ),
     metadata: Object.fromEntries(
       (model.get(14) ?? []).map((e) => {
         const kv = sub(e);
