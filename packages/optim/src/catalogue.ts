@@ -251,7 +251,14 @@ export const SCHEDULES: Readonly<Record<string, CatalogueEntry>> = {
   exponential: {
     doc: 'lr·rate^step',
     positional: ['rate'],
-    args: { rate: { type: 'number', range: { min: 0, max: 1, minOpen: true }, doc: 'decay per step' } },
+    args: {
+      rate: {
+        type: 'number',
+        range: POSITIVE,
+        // Above 1 the rate grows: the learning-rate range test (gradus doctor) is one such schedule.
+        doc: 'factor per step: below 1 a decay, above 1 a growth (a learning-rate range test)',
+      },
+    },
   },
   cosine: {
     doc: 'cosine decay from lr to min over `steps` steps',

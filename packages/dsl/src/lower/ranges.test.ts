@@ -48,7 +48,7 @@ const refused: [Place, string, string, string][] = [
   [{ setting: 'schedule = plateau(factor = 5)' }, 'E0509', '5', "plateau: 'factor' must be in (0, 1), got 5"],
   [{ setting: 'schedule = inverse_sqrt(scale = 0)' }, 'E0509', '0', "'scale' must be > 0, got 0"],
   [{ setting: 'schedule = inverse_time(0)' }, 'E0509', '0', "'scale' must be > 0"],
-  [{ setting: 'schedule = exponential(rate = 1.5)' }, 'E0509', '1.5', "'rate' must be in (0, 1]"],
+  [{ setting: 'schedule = exponential(rate = 0)' }, 'E0509', '0', "'rate' must be > 0"],
   [{ setting: 'schedule = multistep(milestones = [10, -5])' }, 'E0509', '-5', 'every element must be ≥ 0'],
   [{ setting: 'validation = 1.5' }, 'E0509', '1.5', "'validation' must be in (0, 1), got 1.5"],
   [{ setting: 'validation = 0' }, 'E0509', '0', "'validation' must be in (0, 1)"],
