@@ -5,6 +5,15 @@ import { cli, repoModel, repoModels } from './helpers.js';
 
 const models = repoModels();
 
+/**
+ * Backend parity is about the model's graph. Coordinate descent runs L-BFGS line searches on a
+ * non-smooth |H|₁, where f32 rounding differences between backends change which step the search
+ * accepts and the runs part ways; such a model is compared under plain gradient descent.
+ */
+const parityOptimizer: Readonly<Record<string, readonly string[]>> = {
+  'sparse_coding.model': ['--optimizer', 'sgd(lr = 0.01)', '--batch', '40'],
+};
+
 const finalLoss = (r: { code: number; out: string; err: string }): number => {
   expect(r.err).toBe('');
   expect(r.code).toBe(0);
@@ -16,7 +25,18 @@ describeGpu('gradus train --backend gpu', () => {
     it(`${m}: 20 steps on gpu end within 1e-3 relative loss of cpu (f32)`, () => {
       const run = (backend: string) =>
         finalLoss(
-          cli('train', repoModel(m), '--backend', backend, '--dtype', 'f32', '--steps', '20', '--json'),
+          cli(
+            'train',
+            repoModel(m),
+            '--backend',
+            backend,
+            '--dtype',
+            'f32',
+            '--steps',
+            '20',
+            ...(parityOptimizer[m] ?? []),
+            '--json',
+          ),
         );
       const cpu = run('cpu');
       const gpu = run('gpu');
