@@ -42,6 +42,26 @@ export function symbolicDims(g: Graph): string[] {
   return [...syms].sort();
 }
 
+/**
+ * The inputs of `g` that a computation needs for their sizes alone: `order` (its nodes) uses a dim
+ * that none of its own leaves carries, as a loss that uses `N` but reads no input (`let e = N`).
+ * Evaluators add these inputs as leaves, so the data still binds N.
+ */
+export function dimAnchors(g: Graph, order: readonly Node[]): Node[] {
+  const used = new Set<string>();
+  const carried = new Set<string>();
+  for (const n of order) nodeSymbols(n, n.op === 'Input' || n.op === 'Variable' ? carried : used);
+  const missing = [...used].filter((d) => !carried.has(d));
+  if (missing.length === 0) return [];
+  const inOrder = new Set(order);
+  return [...g.inputs.values()].filter((input) => {
+    if (inOrder.has(input)) return false;
+    const dims = new Set<string>();
+    nodeSymbols(input, dims);
+    return missing.some((d) => dims.has(d));
+  });
+}
+
 /** Whether any dim attr of `node` is still symbolic (so it cannot run without a binding). */
 export function hasSymbolicAttrs(node: Node): boolean {
   return dimAttrsOf(node).some((k) => {
@@ -167,7 +187,10 @@ export function bindNode(
   const what = nodeWhat(node);
   const shape = concreteShapeOf(node.shape, dims, what, node.span);
   const attrs = boundAttrs(node, dims);
-  if (attrs === node.attrs && node.shape.every((d) => typeof d === 'number')) return { shape, attrs };
+  // A node whose type and attrs are sizes may still read an input of symbolic shape (`x[7, 0]` on
+  // `x: [N, 2]`): its rule runs again once N is bound, so a row past the end is an error, not garbage.
+  const concrete = (n: Node) => n.shape.every((d) => typeof d === 'number');
+  if (attrs === node.attrs && concrete(node) && node.inputs.every(concrete)) return { shape, attrs };
   checkBoundSizes(node, attrs, dims);
   for (const k of dimAttrsOf(node)) {
     const v = attrs[k];

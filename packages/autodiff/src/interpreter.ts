@@ -1,4 +1,4 @@
-import { bindNode, concreteShapeOf } from './bind.js';
+import { bindNode, concreteShapeOf, dimAnchors } from './bind.js';
 import { diagnostic, GradusError } from './diagnostic.js';
 import { type DType, isFloat } from './dtype.js';
 import { bindFedShape, bindFedShapes } from './feed-dims.js';
@@ -19,6 +19,11 @@ export interface InterpretOptions {
   readonly initSeed?: number;
   /** Extra dim bindings (normally inferred from the feeds). */
   readonly dims?: Readonly<Record<string, number>>;
+  /**
+   * The graph the targets belong to: its inputs that the targets need only for their sizes (a
+   * loss using `N` but no input) are read from the feeds too, so they bind N (see `dimAnchors`).
+   */
+  readonly graph?: Graph;
 }
 
 /**
@@ -27,7 +32,8 @@ export interface InterpretOptions {
  * every pass is tested against it.
  */
 export function interpret(targets: readonly Node[], opts: InterpretOptions = {}): Tensor[] {
-  const order = topoSort(targets);
+  const reached = topoSort(targets);
+  const order = opts.graph ? [...dimAnchors(opts.graph, reached), ...reached] : reached;
   const feeds = opts.feeds ?? {};
   // Keyed by dim names from a model: no Object.prototype members (a dim may be called `constructor`).
   const dims: Record<string, number> = Object.assign(Object.create(null), opts.dims);

@@ -1,5 +1,6 @@
 import {
   diagnostic,
+  dimAnchors,
   GradusError,
   type Graph,
   hasSymbolicAttrs,
@@ -36,7 +37,9 @@ export function programOf(g: Graph, outputs?: readonly string[]): Program {
   }
   const targets = outputNames.map((n) => g.outputs.get(n)!.node);
   const updates = [...g.updates].map(([name, v]) => [g.variables.get(name)!, v] as const);
-  const order = topoSort([...targets, ...updates.flat()]);
+  const reached = topoSort([...targets, ...updates.flat()]);
+  // Inputs read only for their sizes (a loss using N but no input) are leaves too: they bind N.
+  const order = [...dimAnchors(g, reached), ...reached];
   return {
     outputNames,
     targets,

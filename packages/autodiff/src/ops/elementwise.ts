@@ -214,13 +214,15 @@ export const Pow = defineOp({
   elementwise: true,
   infer: binaryArith('Pow', false),
   evaluate: (ins, _a, { out }) => mapBroadcast(ins, out.shape, (a, b) => a ** b),
+  // At a = 0 the exponent's rule out·log(a) is 0·(−∞): PyTorch's convention makes that 0 (0^x is
+  // flat in x for x > 0). A constant exponent has no gradient, so that rule is built only when b varies.
   vjp: ({ cot, out, inputs: [a, b] }) => [
     () =>
       cot
         .mul(b)
         .mul(a.pow(b.sub(1)))
         .unbroadcast(a.shape),
-    () => cot.mul(out).mul(a.log()).unbroadcast(b.shape),
+    () => a.eq(0).where(0, cot.mul(out).mul(a.log())).unbroadcast(b.shape),
   ],
 });
 

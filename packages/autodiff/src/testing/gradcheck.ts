@@ -43,6 +43,10 @@ export interface GradcheckReport {
   readonly worst?: ElementReport;
   /** Per differentiated input, its largest relative error. */
   readonly perInput: readonly number[];
+  /** Per differentiated input, its largest absolute error |a − n|. */
+  readonly perInputAbs: readonly number[];
+  /** Per differentiated input, whether every element passed (|a − n| ≤ atol or relative error ≤ rtol). */
+  readonly perInputOk: readonly boolean[];
   readonly message: string;
 }
 
@@ -105,6 +109,8 @@ function compare(
   let maxRel = 0;
   let ok = true;
   const perInput = analytic.map(() => 0);
+  const perInputAbs = analytic.map(() => 0);
+  const perInputOk = analytic.map(() => true);
   analytic.forEach((a, i) => {
     if (!diff[i]) return;
     for (let j = 0; j < a.length; j++) {
@@ -119,8 +125,12 @@ function compare(
         : Math.max(Math.abs(an), Math.abs(nu)) <= atol
           ? 0
           : rel;
-      if (!pass || Number.isNaN(an) !== Number.isNaN(nu)) ok = false;
+      if (!pass || Number.isNaN(an) !== Number.isNaN(nu)) {
+        ok = false;
+        perInputOk[i] = false;
+      }
       perInput[i] = Math.max(perInput[i], relCounted);
+      perInputAbs[i] = Math.max(perInputAbs[i], Number.isNaN(abs) ? Infinity : abs);
       if (!worst || relCounted > worst.relError)
         worst = { input: i, index: j, analytic: an, numeric: nu, relError: relCounted };
       maxRel = Math.max(maxRel, relCounted);
@@ -129,7 +139,7 @@ function compare(
   const message = ok
     ? `gradients match (max relative error ${maxRel.toExponential(2)})`
     : `gradient mismatch at input ${worst?.input}, element ${worst?.index}: analytic ${worst?.analytic}, numeric ${worst?.numeric} (relative error ${worst?.relError.toExponential(2)})`;
-  return { ok, maxRelError: maxRel, worst, perInput, message };
+  return { ok, maxRelError: maxRel, worst, perInput, perInputAbs, perInputOk, message };
 }
 
 /** Central differences of the scalar `evalAt` around `tensors`, one element at a time, in f64. */
@@ -212,12 +222,16 @@ export function gradcheckGraph(
     ? opts.evaluate(grads, base)
     : interpret(
         grads.map((v) => v.node),
-        { feeds: base },
+        { feeds: base, graph: loss.g },
       );
   // The decisions a piecewise function makes (relu's x > 0, a max's winner, where's condition).
   // If one flips between x − eps and x + eps, the central difference straddles a kink and says
   // nothing about the derivative, so that element is set aside and counted, not compared.
-  const decisions = topoSort([loss.node]).filter((n) => DECISION_OPS.has(n.op));
+  const order = topoSort([loss.node]);
+  // A max that only stabilises (logsumexp's, gradient-stopped) decides nothing about the value.
+  const stabiliser = new Set(order.filter((n) => n.op === 'StopGradient').flatMap((n) => n.inputs));
+  for (const n of order) if (n.op !== 'StopGradient') for (const i of n.inputs) stabiliser.delete(i);
+  const decisions = order.flatMap((n) => (stabiliser.has(n) ? [] : decisionsOf(loss.g, n)));
   const names = wrt.map((w) => w.node.attrs.name as string);
   const tensors = names.map((n, i) => toTensor(base[n] as TensorLike, 'f64', analyticAll[i].shape));
   const analytic: Float64Array[] = [];
@@ -232,7 +246,10 @@ export function gradcheckGraph(
     const at = (j: number, delta: number) => {
       const data = Float64Array.from(t.data);
       data[j] += delta;
-      return interpret([loss.node, ...decisions], { feeds: { ...base, [names[i]]: { ...t, data } } });
+      return interpret([loss.node, ...decisions], {
+        feeds: { ...base, [names[i]]: { ...t, data } },
+        graph: loss.g,
+      });
     };
     const a: number[] = [];
     const nu: number[] = [];
@@ -263,6 +280,23 @@ export function gradcheckGraph(
 }
 
 const DECISION_OPS = new Set(['Equal', 'NotEqual', 'Less', 'LessEqual', 'Greater', 'GreaterEqual', 'ArgMax']);
+
+/**
+ * The discrete choices `n` makes: comparisons and argmax are choices themselves; `max`/`min`
+ * (reductions and element-wise) choose their winners, and a tie broken one way at x + eps and
+ * the other at x − eps is a kink like relu's, so the winners mask is watched too.
+ */
+function decisionsOf(g: Graph, n: Node): Node[] {
+  if (DECISION_OPS.has(n.op)) return [n];
+  const [x, y] = n.inputs.map((i) => g.value(i));
+  const out = g.value(n);
+  if (n.op === 'Max' || n.op === 'Min') {
+    const kept = x.shape.map((d, i) => ((n.attrs.axes as number[]).includes(i) ? 1 : d));
+    return [x.eq(out.reshape(kept).broadcastTo(x.shape)).node];
+  }
+  if (n.op === 'Maximum' || n.op === 'Minimum') return [x.gt(y).node, x.lt(y).node];
+  return [];
+}
 
 /**
  * Second-order check: the Hessian-vector product H·v (reverse over reverse) against central

@@ -43,7 +43,7 @@ export function gradCommand(path: string, opts: GradOptions, io: Io): number {
     opts.backend === 'interpreter'
       ? interpret(
           wanted.map((v) => v.node),
-          { feeds, precision: dtype },
+          { feeds, precision: dtype, graph },
         )
       : evaluateOnCpu(wanted, feeds, dtype);
   const gs = rest.slice(0, params.length);

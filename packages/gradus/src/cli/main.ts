@@ -123,9 +123,17 @@ export function buildCli(io: Io, setExit: (code: number) => void): Command {
     .option('--batch <n>', 'use the first n examples of the data', intArg(1))
     .option('--samples <k>', 'elements checked per param (seeded sample)', intArg(1))
     .option('--all', 'check every element of every param')
-    .option('--tol <x>', 'relative tolerance', positiveNumber)
+    .option('--tol <x>', 'relative tolerance (default 1e-5)', positiveNumber)
+    .option(
+      '--atol <x>',
+      'absolute tolerance: elements this close pass whatever their relative error (default min(1e-8, --tol))',
+      positiveNumber,
+    )
     .option('--eps <x>', 'central-difference step', positiveNumber)
-    .option('--json', 'print one JSON line: {"ok", "params": {name: {"maxRelError"}}}')
+    .option(
+      '--json',
+      'print one JSON line: {"ok", "rtol", "atol", "params": {name: {"ok", "maxRelError", "maxAbsError", "kinks"}}}',
+    )
     .addOption(
       new Option('--backend <where>', 'compute the analytic gradient on')
         .choices([...EVALUATORS])
