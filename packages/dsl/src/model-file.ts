@@ -1,5 +1,5 @@
-import { readFileSync, statSync } from 'node:fs';
 import { type Diagnostic, GradusError } from '@gradus/autodiff';
+import { readRegularFile, UnreadableFile } from '@gradus/optim';
 import { type RenderOptions, renderDiagnostics, type SourceFile } from './diagnostics/index.js';
 import { type Lowered, type LowerOptions, lower, readHyperFlags } from './lower/index.js';
 import type { Program } from './syntax/ast.js';
@@ -57,23 +57,20 @@ export class ModelErrors extends Error {
 export const MAX_SOURCE_BYTES = 1 << 20;
 
 export function readSource(path: string): SourceFile {
+  let bytes: Buffer;
   try {
-    const size = statSync(path).size;
-    if (size > MAX_SOURCE_BYTES) {
-      throw new UsageError(
-        `${path} is ${size} bytes; a .model file is text of at most ${MAX_SOURCE_BYTES} bytes`,
-      );
-    }
-    const text = readFileSync(path, 'utf8');
-    if (text.includes('\u0000')) throw new UsageError(`${path} is a binary file, not a .model file`);
-    return { name: path, text };
+    bytes = readRegularFile(path, MAX_SOURCE_BYTES, 'a .model file');
   } catch (e) {
-    if (e instanceof UsageError) throw e;
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') throw new UsageError(`no such file: ${path}`);
-    if (code === 'EISDIR') throw new UsageError(`${path} is a directory, not a .model file`);
-    throw new UsageError(`cannot read ${path}: ${code ?? String(e)}`);
+    if (e instanceof UnreadableFile && e.reason === 'too-large')
+      throw new UsageError(
+        `${path} is too large: a .model file is text of at most ${MAX_SOURCE_BYTES} bytes`,
+      );
+    if (e instanceof UnreadableFile) throw new UsageError(e.message);
+    throw e;
   }
+  const text = bytes.toString('utf8');
+  if (text.includes('\u0000')) throw new UsageError(`${path} is a binary file, not a .model file`);
+  return { name: path, text };
 }
 
 /**

@@ -4,6 +4,7 @@ export * from './data/builtin-sets.js';
 export * from './data/files.js';
 export * from './data/idx.js';
 export * from './data/load.js';
+export * from './data/read-file.js';
 export * from './data/spiral.js';
 export * from './host/index.js';
 export * from './init/lsuv.js';

@@ -1,9 +1,8 @@
-import { readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { initVariables, type Tensor } from '@gradus/autodiff';
 import type { Lowered, ModelInfo } from '@gradus/dsl';
 import { bindInputs, checkParams, randomInputs, sampleRows, UsageError } from '@gradus/dsl';
-import { loadData, parseJsonColumns } from '@gradus/optim';
+import { loadData, MAX_DATA_BYTES, parseJsonColumns, readRegularFile, UnreadableFile } from '@gradus/optim';
 
 export interface PointOptions {
   readonly params?: string;
@@ -17,12 +16,10 @@ export interface PointOptions {
 
 function readJson(path: string, what: string): string {
   try {
-    return readFileSync(path, 'utf8');
+    return readRegularFile(path, MAX_DATA_BYTES, `a ${what} file`).toString('utf8');
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    throw new UsageError(
-      code === 'ENOENT' ? `no such ${what} file: ${path}` : `cannot read ${path}: ${code ?? String(e)}`,
-    );
+    if (!(e instanceof UnreadableFile)) throw e;
+    throw new UsageError(e.reason === 'missing' ? `no such ${what} file: ${path}` : e.message);
   }
 }
 

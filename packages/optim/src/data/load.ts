@@ -1,10 +1,13 @@
-import { readFileSync } from 'node:fs';
 import { extname, resolve } from 'node:path';
 import { diagnostic, GradusError, type Tensor } from '@gradus/autodiff';
 import type { DataSpec } from '../catalogue.js';
 import { blobs, iris, mnist, moons } from './builtin-sets.js';
 import { parseCsvColumns, parseJsonColumns, parseNpy } from './files.js';
+import { readRegularFile, UnreadableFile } from './read-file.js';
 import { spiral } from './spiral.js';
+
+/** The largest data file read (.json, .csv, .npy): 512 MiB. */
+export const MAX_DATA_BYTES = 512 * 1024 * 1024;
 
 /** Named columns of examples (`x`, `y`, ...): the first axis of every tensor is the example axis. */
 export type Columns = Readonly<Record<string, Tensor>>;
@@ -56,16 +59,11 @@ function loadFile(path: string): LoadedData {
   }
   let bytes: Buffer;
   try {
-    bytes = readFileSync(path);
+    bytes = readRegularFile(path, MAX_DATA_BYTES, 'a data file');
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
+    if (!(e instanceof UnreadableFile)) throw e;
     throw new GradusError(
-      diagnostic(
-        'E0602',
-        code === 'ENOENT'
-          ? `no such data file: ${path}`
-          : `cannot read the data file ${path}: ${code ?? String(e)}`,
-      ),
+      diagnostic('E0602', e.reason === 'missing' ? `no such data file: ${path}` : e.message),
     );
   }
   const train =
