@@ -231,6 +231,8 @@ describe('gradus hessian', () => {
     const e = cli('hessian', noParams);
     expect(e.code).toBe(1);
     expect(e.err).toMatch(/E1301.*no params/);
-    expect(cli('hessian', repoModel('ravine.model'), '--top', '0').err).toMatch(/expected an integer in \[1, /);
+    expect(cli('hessian', repoModel('ravine.model'), '--top', '0').err).toMatch(
+      /expected an integer in \[1, /,
+    );
   });
 });
