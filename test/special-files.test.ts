@@ -4,7 +4,7 @@
  * is refused after reading at most the limit + 1 bytes.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readRegularFile, UnreadableFile } from '@gradus/optim';
@@ -57,5 +57,28 @@ describe('files that are not regular files', () => {
     expect(() => readRegularFile(path, 100, 'a test file')).toThrow(/larger than 100 bytes/);
     expect(readRegularFile(path, 101, 'a test file').length).toBe(101);
     expect(() => readRegularFile('/dev/zero', 100, 'a test file')).toThrow(/not a regular file/);
+  });
+});
+
+describe('compile -o', () => {
+  it('refuses to write over the model it compiles, also through a symlink, and leaves it intact', () => {
+    const model = join(tmp, 'c.model');
+    writeFileSync(model, 'model C {\n  param w: [2]\n  loss = sum(w^2)\n}\n');
+    symlinkSync(model, join(tmp, 'alias.model'));
+    for (const out of [model, join(tmp, 'alias.model'), join(tmp, '.', 'c.model')]) {
+      const r = cli('compile', model, '-o', out);
+      expect(r.code).toBe(1);
+      expect(r.err).toContain('it is the model being compiled');
+    }
+    expect(cli('check', model).code).toBe(0);
+  });
+
+  it('writes another file in full, with no temporary file left', () => {
+    const model = join(tmp, 'd.model');
+    writeFileSync(model, 'model D {\n  param w: [2]\n  loss = sum(w^2)\n}\n');
+    const out = join(tmp, 'd.txt');
+    expect(cli('compile', model, '-o', out).code).toBe(0);
+    expect(readdirSync(tmp).filter((f) => f.includes('.tmp-'))).toEqual([]);
+    expect(readFileSync(out, 'utf8')).toContain('loss loss =');
   });
 });

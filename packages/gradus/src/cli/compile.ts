@@ -1,4 +1,5 @@
-import { writeFileSync } from 'node:fs';
+import { realpathSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { formatGraph, type Graph, grad, optimize, serializeGraph, symbolicDims } from '@gradus/autodiff';
 import { cpuChoice, gpuKernelSource, js, wasm } from '@gradus/backends';
 import type { Lowered } from '@gradus/dsl';
@@ -79,12 +80,33 @@ export function compileCommand(path: string, opts: CompileOptions, io: Io): numb
     }
   }
   if (opts.output) {
+    if (samePath(opts.output, path))
+      throw new UsageError(
+        `refusing to write ${opts.output}: it is the model being compiled`,
+        'choose another file name',
+      );
+    // Through a temporary file and a rename: a full disk leaves the old file, not a fragment.
+    const tmp = `${opts.output}.tmp-${process.pid}`;
     try {
-      writeFileSync(opts.output, `${text}\n`);
+      writeFileSync(tmp, `${text}\n`);
+      renameSync(tmp, opts.output);
     } catch (e) {
+      rmSync(tmp, { force: true });
       throw new UsageError(`cannot write ${opts.output}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
     }
     io.out(`wrote ${opts.output}`);
   } else io.out(text);
   return 0;
+}
+
+/** Whether two paths name one file (through symlinks and `..`). */
+function samePath(a: string, b: string): boolean {
+  const real = (p: string) => {
+    try {
+      return realpathSync(p);
+    } catch {
+      return resolve(p);
+    }
+  };
+  return real(a) === real(b);
 }
