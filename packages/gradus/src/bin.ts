@@ -4,6 +4,6 @@
  * `npx`, a global install, `npm link` or a symlink to this file (a check of `process.argv[1]`
  * against this file's name would fail for a symlink).
  */
-import { runCli } from './cli/main.js';
+import { runCliAsync } from './cli/main.js';
 
-process.exitCode = runCli(process.argv.slice(2));
+process.exitCode = await runCliAsync(process.argv.slice(2));

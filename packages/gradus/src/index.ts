@@ -8,6 +8,6 @@ export * from '@gradus/autodiff';
 export * from '@gradus/backends';
 export * from '@gradus/dsl';
 export * from '@gradus/optim';
-export { buildCli, runCli, VERSION } from './cli/main.js';
+export { buildCli, runCli, runCliAsync, VERSION } from './cli/main.js';
 export * from './doctor/index.js';
 export { type ExportOnnxOptions, exportOnnx, type OnnxExport, writeOnnx } from './export-onnx.js';

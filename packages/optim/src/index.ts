@@ -13,3 +13,4 @@ export * from './schedules/index.js';
 export * from './step.js';
 export * from './trainer/index.js';
 export * from './transforms/index.js';
+export * from './search/space.js';

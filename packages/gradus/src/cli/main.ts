@@ -14,12 +14,19 @@ import { lspCommand } from './lsp.js';
 import { intArg, positiveNumber, seedArg } from './options.js';
 import { type Io, processIo, reportError } from './output.js';
 import { scheduleCommand } from './schedule.js';
+import { addSearchCommands } from './search-commands.js';
 import { trainCommand } from './train.js';
 
 export { VERSION } from '../version.js';
 
 /** Builds the `gradus` command line; `run` returns the exit code instead of exiting (for tests). */
-export function buildCli(io: Io, setExit: (code: number) => void): Command {
+export function buildCli(
+  io: Io,
+  setExit: (code: number) => void,
+  pending: (p: Promise<void>) => void = () => {
+    throw new Error('this command runs asynchronously: call runCliAsync');
+  },
+): Command {
   const program = new Command('gradus')
     .description('Gradus: .model files in, exact gradients and trained models out')
     .version(VERSION, '-V, --version')
@@ -291,6 +298,7 @@ export function buildCli(io: Io, setExit: (code: number) => void): Command {
     .allowUnknownOption()
     .action(guarded(() => lspCommand(VERSION)));
 
+  addSearchCommands(program, io, setExit, pending);
   return program;
 }
 
@@ -305,5 +313,31 @@ export function runCli(argv: readonly string[], io: Io = processIo): number {
     if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 1;
     return reportError(e, io);
   }
+  return code;
+}
+
+/**
+ * The CLI for every command, the asynchronous ones (`search`, `sweep`, `worker`) included; the
+ * `gradus` binary runs this. `runCli` runs the synchronous ones only.
+ */
+export async function runCliAsync(argv: readonly string[], io: Io = processIo): Promise<number> {
+  let code = 0;
+  let later: Promise<void> | undefined;
+  const program = buildCli(
+    io,
+    (c) => {
+      code = c;
+    },
+    (p) => {
+      later = p;
+    },
+  );
+  try {
+    await program.parseAsync(argv as string[], { from: 'user' });
+  } catch (e) {
+    if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 1;
+    return reportError(e, io);
+  }
+  if (later) await later;
   return code;
 }

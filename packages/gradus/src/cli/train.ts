@@ -269,6 +269,16 @@ export function trainCommand(path: string, opts: TrainCliOptions, io: Io): numbe
     );
   }
 
+  // The loss this run started from, which `--json` reports (a search calls a run that ended
+  // above it diverged).
+  let firstLoss: number | undefined;
+  callbacks.push({
+    name: 'firstLoss',
+    onStep(e) {
+      if (firstLoss === undefined) firstLoss = e.loss;
+    },
+  });
+
   const result: TrainResult = train(
     {
       modelName: model.name,
@@ -304,7 +314,11 @@ export function trainCommand(path: string, opts: TrainCliOptions, io: Io): numbe
     io.out(
       JSON.stringify({
         loss: result.finalLoss,
+        ...(firstLoss !== undefined ? { firstLoss } : {}),
         metrics,
+        ...(result.evaluation
+          ? { evaluation: { split: result.evaluation.split, loss: result.evaluation.loss, metrics } }
+          : {}),
         steps: result.steps,
         seconds: result.seconds,
         compileSeconds: result.compileSeconds,
