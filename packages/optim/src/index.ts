@@ -10,7 +10,7 @@ export * from './host/index.js';
 export * from './init/lsuv.js';
 export * from './optimizers.js';
 export * from './schedules/index.js';
+export * from './search/space.js';
 export * from './step.js';
 export * from './trainer/index.js';
 export * from './transforms/index.js';
-export * from './search/space.js';
