@@ -134,13 +134,26 @@ describe('--trace', () => {
 });
 
 describe('--json', () => {
-  it('prints exactly loss, metrics, steps, seconds and compileSeconds as the last line', () => {
+  it('prints exactly loss, firstLoss, metrics, evaluation, steps, seconds and compileSeconds as the last line', () => {
     const r = cli('train', repoModel('spiral_softmax.model'), '--steps', '20', '--json');
     expect(r.code).toBe(0);
     expect(r.out.trim().split('\n')).toHaveLength(1);
     const res = lastJson(r.out);
-    expect(Object.keys(res)).toEqual(['loss', 'metrics', 'steps', 'seconds', 'compileSeconds']);
+    expect(Object.keys(res)).toEqual([
+      'loss',
+      'firstLoss',
+      'metrics',
+      'evaluation',
+      'steps',
+      'seconds',
+      'compileSeconds',
+    ]);
     expect(Object.keys(res.metrics)).toEqual(['accuracy']);
+    // The loss of the first step is log 3 for a softmax over three classes at small initial weights.
+    expect(res.firstLoss).toBeCloseTo(Math.log(3), 1);
+    expect(res.evaluation.metrics).toEqual(res.metrics);
+    expect(typeof res.evaluation.split).toBe('string');
+    expect(Number.isFinite(res.evaluation.loss)).toBe(true);
     expect(res.steps).toBe(20);
     expect(res.seconds).toBeGreaterThan(0);
     expect(res.compileSeconds).toBeGreaterThan(0);
