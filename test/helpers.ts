@@ -1,6 +1,6 @@
 import { readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { runCli } from 'gradus';
+import { runCli, runCliAsync } from 'gradus';
 
 /** The lecture models the repository keeps for its docs and tests (`models/`). */
 export const MODELS_DIR = fileURLToPath(new URL('../models/', import.meta.url));
@@ -16,6 +16,22 @@ export function cli(...argv: string[]): { code: number; out: string; err: string
   let out = '';
   let err = '';
   const code = runCli(argv, {
+    out: (t) => {
+      out += `${t}\n`;
+    },
+    err: (t) => {
+      err += `${t}\n`;
+    },
+    tty: false,
+  });
+  return { code, out, err };
+}
+
+/** As `cli`, for every command, the asynchronous ones (search, sweep, worker) included. */
+export async function cliAsync(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
+  let out = '';
+  let err = '';
+  const code = await runCliAsync(argv, {
     out: (t) => {
       out += `${t}\n`;
     },

@@ -4,9 +4,8 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { runCliAsync } from 'gradus';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { repoModel } from './helpers.js';
+import { cliAsync, repoModel } from './helpers.js';
 
 /**
  * `gradus search --queue`: a real redis-server on a free loopback port, two `gradus worker`
@@ -30,20 +29,7 @@ function freePort(): Promise<number> {
   });
 }
 
-async function gradus(...argv: string[]) {
-  let out = '';
-  let err = '';
-  const code = await runCliAsync(argv, {
-    out: (t) => {
-      out += `${t}\n`;
-    },
-    err: (t) => {
-      err += `${t}\n`;
-    },
-    tty: false,
-  });
-  return { code, out, err };
-}
+const gradus = cliAsync;
 
 interface Worker {
   readonly proc: ChildProcess;

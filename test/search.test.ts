@@ -1,9 +1,8 @@
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runCliAsync } from 'gradus';
 import { describe, expect, it } from 'vitest';
-import { repoModel } from './helpers.js';
+import { cliAsync, repoModel } from './helpers.js';
 
 /**
  * `gradus search` end to end on the lectures' ravine f(x) = x1² + 50 x2² (λmax = 100, so plain
@@ -15,20 +14,7 @@ const tmp = mkdtempSync(join(tmpdir(), 'gradus-search-'));
 let n = 0;
 const fresh = (name: string) => join(tmp, `${++n}-${name}`);
 
-async function gradus(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '';
-  let err = '';
-  const code = await runCliAsync(argv, {
-    out: (t) => {
-      out += `${t}\n`;
-    },
-    err: (t) => {
-      err += `${t}\n`;
-    },
-    tty: false,
-  });
-  return { code, out, err };
-}
+const gradus = cliAsync;
 
 const lastJson = (out: string) => JSON.parse(out.trim().split('\n').at(-1) as string);
 const ravine = repoModel('ravine.model');
