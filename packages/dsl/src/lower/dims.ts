@@ -24,6 +24,12 @@ import { describeVal, type Located, type Val } from './values.js';
 /** Codes of the dim diagnostics. */
 export const DIM_CODES = { notWhole: 'E0160', notADim: 'E0161' } as const;
 
+/**
+ * The largest size of one dimension: shapes, indices and the step counter are 32-bit integers in
+ * every backend, so a larger dim could only overflow somewhere later.
+ */
+export const MAX_DIM = 2_147_483_647;
+
 /** A dim as written (constant dims by name) and as resolved (constant dims by value). */
 export interface WrittenDim {
   readonly written: Dim;
@@ -50,6 +56,7 @@ function combine(op: Arith, a: Dim, b: Dim): Dim | undefined {
 }
 
 function wholeOrFail(d: Dim, text: string, span: Span, hint?: string): Dim {
+  if (typeof d === 'number' && Number.isInteger(d) && d > MAX_DIM) tooLarge(text, d, span);
   if (typeof d === 'number' && !(Number.isInteger(d) && d >= 0)) {
     fail(
       DIM_CODES.notWhole,
@@ -63,6 +70,16 @@ function wholeOrFail(d: Dim, text: string, span: Span, hint?: string): Dim {
   return d;
 }
 
+/** A dim beyond `MAX_DIM` (E0160). */
+export function tooLarge(text: string, value: number, span: Span): never {
+  fail(
+    DIM_CODES.notWhole,
+    `the dimension ${text} is ${value.toLocaleString('en-US')}, more than the largest size, ${MAX_DIM.toLocaleString('en-US')}`,
+    span,
+    { hint: 'sizes are 32-bit integers in every backend' },
+  );
+}
+
 /**
  * Evaluates a dim of a declared type. `lookup` resolves a name to its dim (failing, with the
  * language's message, for a name that is not one).
@@ -73,6 +90,7 @@ export function evalTypeDim(e: Expr, lookup: (name: string, span: Span) => Writt
       case 'number':
         if (!x.integer || x.value < 0)
           fail(DIM_CODES.notWhole, `a dimension is a whole number ≥ 0, not ${x.raw}`, x.span);
+        if (x.value > MAX_DIM) tooLarge(x.raw, x.value, x.span);
         return { written: x.value, value: x.value };
       case 'name':
         return lookup(x.name, x.span);

@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { MAX_SHOWN_DIAGNOSTICS, renderDiagnostics } from '../diagnostics/index.js';
 import { checkSource } from '../model-file.js';
 import { MAX_OPERATOR_CHAIN } from '../syntax/lexical.js';
-import { MAX_INLINED_EXPRESSIONS } from './lower.js';
+import { MAX_INLINED_EXPRESSIONS, MAX_PARAM_NUMBERS } from './lower.js';
 
 const check = (text: string) => checkSource({ name: 'm.model', text });
 const lossOf = (text: string): number => {
@@ -132,5 +132,45 @@ describe('self-reference and constant comparisons', () => {
 
   it('@ of two numbers is a located rank error', () => {
     expect(codes('model M {\n  param w: float\n  loss = w + 2 @ 3\n}\n')).toEqual(['E0301']);
+  });
+});
+
+describe('sizes', () => {
+  /** The first diagnostic's `file:line:col: error[code]` head. */
+  const head = (text: string) =>
+    renderDiagnostics(check(text).diagnostics, { name: 'm.model', text })
+      .split('\n')[0]
+      .split(': ')
+      .slice(0, 2)
+      .join(': ');
+  const message = (text: string) => check(text).diagnostics.map((d) => d.message);
+
+  it('a dim past the 32-bit range is E0160 at its value, however it is written', () => {
+    const cases = [
+      ['dim D = 1e12', 'param w: [D]', 'sum(w^2)', 'm.model:2:11'],
+      ['dim D = 2147483648', 'param w: [D]', 'sum(w^2)', 'm.model:2:11'],
+      ['dim D = 100000', 'param w: [D * D * D]', 'sum(w^2)', 'm.model:3:13'],
+      ['dim N', 'input x: float[N, 3000000000]', 'N', 'm.model:3:21'],
+    ] as const;
+    for (const [decl, use, loss, at] of cases) {
+      const text = `model M {\n  ${decl}\n  ${use}\n  loss = ${loss}\n}\n`;
+      expect(head(text), text).toBe(`${at}: error[E0160]`);
+      expect(message(text)[0]).toContain('more than the largest size, 2,147,483,647');
+    }
+  });
+
+  it('the largest dim is accepted', () => {
+    expect(codes('model M {\n  dim D = 2147483647\n  param w: float\n  loss = w^2 + D\n}\n')).toEqual([]);
+  });
+
+  it("the params' total is capped, at the param that passes it", () => {
+    const text =
+      'model M {\n  dim D = 100000, H = 100000\n  param b: [D]\n  param w: [D, H]\n  loss = sum(w^2) + sum(b)\n}\n';
+    expect(head(text)).toBe('m.model:4:12: error[E0113]');
+    expect(message(text)).toEqual([
+      `param 'w' has shape [D, H] = [100000, 100000]: the model's params would hold 10,000,100,000 numbers, more than ${MAX_PARAM_NUMBERS.toLocaleString('en-US')}`,
+    ]);
+    // Exactly at the cap is fine.
+    expect(codes(`model M {\n  param w: [${MAX_PARAM_NUMBERS}] init zeros\n  loss = w[0]\n}\n`)).toEqual([]);
   });
 });

@@ -37,9 +37,11 @@ import {
   dimsLiteral,
   evalTypeDim,
   floatHyperAsDim,
+  MAX_DIM,
   negateSize,
   printDim,
   sizeArith,
+  tooLarge,
 } from './dims.js';
 import { fail, fromCore, LowerError } from './errors.js';
 import { bindFnArgs } from './fn-args.js';
@@ -137,6 +139,13 @@ type Leaf = Exclude<Expr, BinaryExpr | IndexExpr>;
 /** Raised when an expression uses a name whose own statement already failed (no second report). */
 class Poisoned extends Error {}
 
+/**
+ * The most numbers a model's params may hold together (2²⁶, 512 MiB in f64). Training keeps the
+ * params, their gradients and the optimiser's state (Adam: two more copies) in one WebAssembly
+ * memory, which is at most 4 GiB.
+ */
+export const MAX_PARAM_NUMBERS = 67_108_864;
+
 const MAX_INLINE_DEPTH = 32;
 
 /**
@@ -223,6 +232,8 @@ class ModelLowerer {
   private readonly scope = new Map<string, Binding>();
   private readonly declaredAt = new Map<string, Span>();
   private readonly dims: { name: string; value?: number; span: Span }[] = [];
+  /** Numbers in the params declared so far (capped at `MAX_PARAM_NUMBERS`). */
+  private paramNumbers = 0;
   private readonly inputs: DeclInfo[] = [];
   private readonly params: ParamInfo[] = [];
   private readonly outputs: { name: string; kind: OutputKind; span: Span }[] = [];
@@ -354,6 +365,7 @@ class ModelLowerer {
               d.valueSpan ?? d.span,
             );
           }
+          if (d.value !== undefined && d.value > MAX_DIM) tooLarge(d.name, d.value, d.valueSpan ?? d.span);
           this.declare(d.name, d.nameSpan, {
             kind: 'dim',
             ...(d.value !== undefined ? { value: d.value } : {}),
@@ -399,6 +411,18 @@ class ModelLowerer {
           fail('E0112', `param '${s.name}' must be float`, s.type.dtypeSpan ?? s.type.span);
         this.declare(s.name, s.nameSpan, { kind: 'broken', span: s.nameSpan });
         const size = shape.every((d) => typeof d === 'number') ? sizeOf(shape as number[]) : undefined;
+        if (size !== undefined) this.paramNumbers += size;
+        if (this.paramNumbers > MAX_PARAM_NUMBERS) {
+          const total = this.paramNumbers.toLocaleString('en-US');
+          fail(
+            'E0113',
+            `param '${s.name}' has shape ${text}: the model's params would hold ${total} numbers, more than ${MAX_PARAM_NUMBERS.toLocaleString('en-US')}`,
+            s.type.span,
+            {
+              hint: 'params, their gradients and the optimiser state share one WebAssembly memory of at most 4 GiB',
+            },
+          );
+        }
         if (size === undefined && this.opts.symbolicDims !== true) {
           fail(
             'E0113',
@@ -484,7 +508,10 @@ class ModelLowerer {
 
   private resolveType(t: TensorType): { shape: Dim[]; text: string } {
     const dims = t.shape.map((d) => {
-      if (d.kind === 'size') return { written: d.value, value: d.value };
+      if (d.kind === 'size') {
+        if (d.value > MAX_DIM) tooLarge(String(d.value), d.value, d.span);
+        return { written: d.value, value: d.value };
+      }
       const e: Expr = d.kind === 'named' ? { kind: 'name', name: d.name, span: d.span } : d.expr;
       return evalTypeDim(e, (name, span) => this.dimNamed(name, span));
     });
