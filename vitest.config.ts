@@ -1,3 +1,6 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
@@ -21,5 +24,8 @@ export default defineConfig({
   test: {
     include: ['packages/*/src/**/*.test.ts', 'test/**/*.test.ts'],
     testTimeout: 60_000,
+    // Every `gradus train` writes a run directory (runs/<model>/<n>); tests' runs go to a
+    // temporary folder instead of the repository's runs/.
+    env: { GRADUS_RUNS: process.env.GRADUS_RUNS ?? mkdtempSync(join(tmpdir(), 'gradus-test-runs-')) },
   },
 });

@@ -134,7 +134,7 @@ describe('--trace', () => {
 });
 
 describe('--json', () => {
-  it('prints exactly loss, firstLoss, metrics, evaluation, steps, seconds and compileSeconds as the last line', () => {
+  it('prints exactly loss, firstLoss, metrics, evaluation, steps, seconds, compileSeconds and runDir as the last line', () => {
     const r = cli('train', repoModel('spiral_softmax.model'), '--steps', '20', '--json');
     expect(r.code).toBe(0);
     expect(r.out.trim().split('\n')).toHaveLength(1);
@@ -147,7 +147,9 @@ describe('--json', () => {
       'steps',
       'seconds',
       'compileSeconds',
+      'runDir',
     ]);
+    expect(existsSync(join(res.runDir, 'summary.json'))).toBe(true);
     expect(Object.keys(res.metrics)).toEqual(['accuracy']);
     // The loss of the first step is log 3 for a softmax over three classes at small initial weights.
     expect(res.firstLoss).toBeCloseTo(Math.log(3), 1);

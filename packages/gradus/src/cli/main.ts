@@ -221,11 +221,17 @@ export function buildCli(
       new Option(
         '--backend <backend>',
         'where to run: cpu (WebAssembly SIMD; JavaScript for tiny graphs), js (generated JavaScript), gpu (gpu.js on WebGL; fails if no GPU context), auto (gpu, else cpu, and says so)',
-      )
-        .choices(['cpu', 'js', 'gpu', 'auto'])
-        .default('cpu'),
+      ).choices(['cpu', 'js', 'gpu', 'auto']),
     )
-    .option('--log <file>', 'JSON lines: one per step and one per evaluation')
+    .option(
+      '--run-dir <dir>',
+      'the run directory: settings.json, checkpoint.json, log.jsonl, summary.json (default: the next free runs/<model>/<n>)',
+    )
+    .option('--charts', "also write the charts (SVG) into the run directory's charts/")
+    .option(
+      '--log <file>',
+      "JSON lines: one per step and one per evaluation (default: the run directory's log.jsonl)",
+    )
     .option(
       '--trace <file>',
       'JSON lines per step: loss, lr, and the params after the step (models ≤ 10,000 params)',
@@ -234,14 +240,20 @@ export function buildCli(
       '--plot <dir>',
       'write SVG charts: loss and metrics, and for two-parameter models the path over the contours',
     )
-    .option('--checkpoint <dir>', 'save a checkpoint here every epoch and at the end')
+    .option(
+      '--checkpoint <dir>',
+      'save the checkpoint here, every epoch and at the end (default: in the run directory)',
+    )
     .option('--checkpoint-every <n>', 'also save a checkpoint every n steps', intArg(1))
     .option(
       '--resume <dir>',
-      "continue the run checkpointed in this directory, bit-identically (--steps/--epochs still give the whole run's length); its --log and --trace files are continued",
+      "continue the run in this run (or checkpoint) directory, bit-identically, with its settings, dtype and backend (flags given win; --steps/--epochs give the whole run's length); its log is continued",
     )
-    .option('--overwrite', 'replace an existing log, trace, chart or checkpoint')
-    .option('--json', 'last line: {"loss", "metrics", "steps", "seconds", "compileSeconds"}')
+    .option('--overwrite', 'replace an existing run directory, log, trace, chart or checkpoint')
+    .option(
+      '--json',
+      'last line: {"loss", "firstLoss", "metrics", "evaluation", "steps", "seconds", "compileSeconds", "runDir"}',
+    )
     .action(guarded((file: string, o) => trainCommand(file, hyped(file, o), io)));
 
   const evalLike = (name: string, description: string) =>

@@ -1,5 +1,5 @@
-import { existsSync, mkdirSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { type Backend, cpu, cpuFallingBack, gpu, gpuProblem, js } from '@gradus/backends';
 import { bindInputs, loadModel, UsageError } from '@gradus/dsl';
 import {
@@ -27,8 +27,23 @@ import {
   train,
   twoCoordinates,
 } from '@gradus/optim';
+import { VERSION } from '../version.js';
 import { fmt, type Io } from './output.js';
 import { applySettingFlags, DEFAULT_OPTIMIZER, describeCall } from './run-config.js';
+import {
+  checkRunDir,
+  makeRunDir,
+  newRunDir,
+  RUN_FILES,
+  RUN_FORMAT,
+  RUN_VERSION,
+  type RunManifest,
+  readRunManifest,
+  runsRoot,
+  sha256,
+  shownPath,
+  writeJsonAtomic,
+} from './run-dir.js';
 
 export interface TrainCliOptions {
   readonly data?: string;
@@ -49,9 +64,20 @@ export interface TrainCliOptions {
   readonly checkpoint?: string;
   readonly checkpointEvery?: number;
   readonly resume?: string;
+  /** The run directory (default: the next free `runs/<model>/<n>`, or the `--resume` one). */
+  readonly runDir?: string;
   readonly plot?: string;
+  /** Write the charts into the run directory's `charts/` (as `--plot` does into its directory). */
+  readonly charts?: boolean;
   readonly json?: boolean;
   readonly overwrite?: boolean;
+}
+
+/** Where a run writes, once `trainCommand` has chosen: its directory and its checkpoint directory. */
+export interface RunPlace {
+  readonly runDir: string;
+  /** `--checkpoint DIR`, else the run directory. */
+  readonly checkpointDir: string;
 }
 
 /** Trace lines carry params only for models this small. */
@@ -113,20 +139,78 @@ function chooseBackend(opts: TrainCliOptions, io: Io): { backend: Backend; dtype
   return { backend: cpuFallingBack((m) => io.err(`--backend auto: ${m}`)), dtype: opts.dtype ?? 'f32' };
 }
 
+/**
+ * The flags of a resumed run: what the user gave, and for everything else the value the run in
+ * `manifest` used (dtype, backend, hyper-parameters and every train setting), so that
+ * `--resume DIR` alone continues the run as it was started.
+ */
+export function resumedOptions(opts: TrainCliOptions, manifest: RunManifest): TrainCliOptions {
+  const s = manifest.settings;
+  const str = (k: string) => (typeof s[k] === 'string' ? (s[k] as string) : undefined);
+  const num = (k: string) => (typeof s[k] === 'number' ? (s[k] as number) : undefined);
+  const setKeys = new Set((opts.set ?? []).map((t) => t.slice(0, t.indexOf('=')).trim()));
+  const given = (k: string) => setKeys.has(k);
+  const sets = [...(opts.set ?? [])];
+  for (const k of ['validation', 'shuffle', 'clip', 'polyak', 'early_stop', 'restore_best'] as const) {
+    const v = s[k];
+    if ((typeof v === 'number' || typeof v === 'boolean') && !given(k)) sets.push(`${k}=${v}`);
+  }
+  const hypers =
+    typeof s.hypers === 'object' && s.hypers !== null
+      ? { ...(s.hypers as Record<string, number>), ...(opts.hypers ?? {}) }
+      : opts.hypers;
+  const lengthGiven =
+    opts.steps !== undefined || opts.epochs !== undefined || given('steps') || given('epochs');
+  const optimizer = str('optimizer');
+  const schedule = str('schedule');
+  const data = str('data');
+  const batch = num('batch');
+  const dtype = str('dtype');
+  const backend = str('backend');
+  return {
+    ...opts,
+    ...(sets.length > 0 ? { set: sets } : {}),
+    ...(hypers ? { hypers } : {}),
+    ...(opts.optimizer === undefined && !given('optimizer') && optimizer ? { optimizer } : {}),
+    ...(opts.schedule === undefined && !given('schedule') && schedule && schedule !== 'none'
+      ? { schedule }
+      : {}),
+    ...(opts.data === undefined && !given('data') && data ? { data } : {}),
+    ...(opts.batch === undefined && !given('batch') && batch !== undefined ? { batch } : {}),
+    ...(!lengthGiven && num('steps') !== undefined ? { steps: num('steps') } : {}),
+    ...(opts.dtype === undefined && (dtype === 'f32' || dtype === 'f64') ? { dtype } : {}),
+    ...(opts.backend === undefined &&
+    (backend === 'cpu' || backend === 'js' || backend === 'gpu' || backend === 'auto')
+      ? { backend }
+      : {}),
+    ...(opts.checkpointEvery === undefined && num('checkpoint_every') !== undefined
+      ? { checkpointEvery: num('checkpoint_every') }
+      : {}),
+  };
+}
+
 /** `gradus train FILE`: trains the model with its `train { }` settings, overridden by flags. */
-export function trainCommand(path: string, opts: TrainCliOptions, io: Io): number {
-  if (opts.epochs !== undefined && opts.steps !== undefined)
+export function trainCommand(path: string, given: TrainCliOptions, io: Io): number {
+  if (given.epochs !== undefined && given.steps !== undefined)
     throw new UsageError(
       'give either --epochs or --steps, not both',
       'both set the total length of the run; a resumed run counts the steps before its checkpoint',
     );
+  // A resumed run directory brings its own settings; flags given now win (with a warning below
+  // when they part from the run).
+  const resumedRun = given.resume !== undefined ? readRunManifest(given.resume) : undefined;
+  const merged = resumedRun ? resumedOptions(given, resumedRun) : given;
+  const resume: Checkpoint | undefined = merged.resume ? loadCheckpoint(merged.resume) : undefined;
+  // A checkpoint directory of an earlier version (no settings.json) still knows its dtype.
+  const opts: TrainCliOptions =
+    resume && merged.dtype === undefined && merged.backend !== 'gpu' && resume.dtype === 'f32'
+      ? { ...merged, dtype: 'f32' }
+      : merged;
   const { backend, dtype } = chooseBackend(opts, io);
   const probe = loadModel(path, { floatDtype: dtype, hypers: opts.hypers });
   const config = applySettingFlags(probe.lowered.model.train, opts);
 
-  let resume: Checkpoint | undefined;
-  if (opts.resume) {
-    resume = loadCheckpoint(opts.resume);
+  if (resume && opts.resume) {
     if (resume.model !== probe.lowered.model.name) {
       throw new UsageError(
         `the checkpoint in ${opts.resume} is of model ${resume.model}, not ${probe.lowered.model.name}`,
@@ -141,7 +225,14 @@ export function trainCommand(path: string, opts: TrainCliOptions, io: Io): numbe
     config.seed = resume.seed;
   }
   const seed = config.seed ?? 0;
-  const checkpointDir = opts.checkpoint ?? opts.resume;
+  // The run directory: --run-dir, else the resumed one, else the next free runs/<model>/<n>
+  // (allocated once the run is ready to start, so a run refused before then leaves nothing).
+  const chosenDir = opts.runDir ?? opts.resume;
+  if (chosenDir !== undefined)
+    checkRunDir(chosenDir, {
+      overwrite: opts.overwrite,
+      resuming: opts.resume !== undefined && resolve(chosenDir) === resolve(opts.resume),
+    });
   claim(opts.log, 'the log file', opts);
   claim(opts.trace, 'the trace file', opts);
   if (opts.checkpoint && opts.checkpoint !== opts.resume && !opts.overwrite) {
@@ -216,9 +307,11 @@ export function trainCommand(path: string, opts: TrainCliOptions, io: Io): numbe
     batch,
     dtype,
     data: dataDescription,
+    ...(config.polyak !== undefined ? { polyak: config.polyak } : {}),
   };
   if (resume?.settings) {
     for (const [k, v] of Object.entries(settings)) {
+      if (k === 'polyak') continue;
       const was = resume.settings[k];
       if (was !== undefined && was !== v)
         io.err(
@@ -232,15 +325,79 @@ export function trainCommand(path: string, opts: TrainCliOptions, io: Io): numbe
     `${config.schedule ? `, schedule ${describeCall(config.schedule)}` : ''}` +
     `${trainCols ? (fullBatch ? ', full batch' : `, batch ${batch}`) : ''}, ${steps !== undefined ? `${steps} steps` : `${config.epochs ?? 10} epochs (${totalSteps} steps)`}, ${backend.name} ${dtype}` +
     `${resume ? `, resuming at step ${resume.step}` : ''}`;
-  if (!opts.json) io.out(header);
+  // Everything is checked: the run directory is made (or continued) now.
+  let runDir: string;
+  if (chosenDir !== undefined) {
+    makeRunDir(chosenDir);
+    runDir = chosenDir;
+  } else runDir = newRunDir(runsRoot(), model.name);
+  const place: RunPlace = { runDir, checkpointDir: opts.checkpoint ?? runDir };
+  const checkpointDir = place.checkpointDir;
+  const plotDir = opts.plot ?? (opts.charts ? join(runDir, RUN_FILES.charts) : undefined);
+  const resolvedSettings: Record<string, unknown> = {
+    file: resolve(path),
+    model: model.name,
+    hypers: Object.fromEntries(model.hypers.map((h) => [h.name, h.value])),
+    dtype,
+    backend: opts.backend ?? 'cpu',
+    backendUsed: backend.name,
+    seed,
+    optimizer: describeCall(optimizer),
+    schedule: config.schedule ? describeCall(config.schedule) : 'none',
+    ...(config.data
+      ? {
+          data:
+            'path' in config.data
+              ? resolve(opts.data === config.data.path ? process.cwd() : dirname(path), config.data.path)
+              : describeCall(config.data),
+        }
+      : {}),
+    dataDescription,
+    batch,
+    fullBatch,
+    ...(config.epochs !== undefined && config.steps === undefined ? { epochs: config.epochs } : {}),
+    steps: totalSteps,
+    shuffle: config.shuffle ?? true,
+    ...(config.validation !== undefined ? { validation: config.validation } : {}),
+    evaluation: evaluation?.split ?? (trainCols || inputNames.length === 0 ? 'train' : 'none'),
+    ...(config.clip !== undefined ? { clip: config.clip } : {}),
+    ...(config.polyak !== undefined ? { polyak: config.polyak } : {}),
+    ...(config.early_stop !== undefined ? { early_stop: config.early_stop } : {}),
+    ...(config.early_stop !== undefined ? { restore_best: config.restore_best ?? true } : {}),
+    ...(opts.checkpointEvery !== undefined ? { checkpoint_every: opts.checkpointEvery } : {}),
+  };
+  const manifest: RunManifest = {
+    format: RUN_FORMAT,
+    version: RUN_VERSION,
+    gradus: VERSION,
+    model: model.name,
+    file: resolve(path),
+    modelHash: sha256(probe.file.text),
+    created: resumedRun?.created ?? new Date().toISOString(),
+    settings: resolvedSettings,
+    outputs: {
+      checkpoint: resolve(checkpointDir),
+      log: resolve(opts.log ?? join(runDir, RUN_FILES.log)),
+      ...(opts.trace ? { trace: resolve(opts.trace) } : {}),
+      ...(plotDir ? { charts: resolve(plotDir) } : {}),
+    },
+  };
+  writeJsonAtomic(join(runDir, RUN_FILES.settings), manifest, 2);
+  // The summary of an earlier attempt describes that one: it is written again at the end.
+  rmSync(join(runDir, RUN_FILES.summary), { force: true });
+
+  if (!opts.json) {
+    io.out(header);
+    io.out(`run: ${shownPath(runDir)}`);
+  }
   if (resume && resume.step >= totalSteps && !opts.json)
     io.out(
       `the checkpoint is already at step ${resume.step} of ${totalSteps}: nothing to do (--steps and --epochs give the total length of the run, not additional steps)`,
     );
 
-  const log = continueFile(opts.log, resume?.step);
+  const log = continueFile(opts.log ?? join(runDir, RUN_FILES.log), resume?.step);
   const trace = continueFile(opts.trace, resume?.step);
-  const coords = opts.plot
+  const coords = plotDir
     ? twoCoordinates(Object.fromEntries(model.params.map((p) => [p.name, p.shape as number[]])))
     : undefined;
   const traceParams = (opts.trace !== undefined && paramCount <= TRACE_PARAM_LIMIT) || coords !== undefined;
@@ -248,7 +405,7 @@ export function trainCommand(path: string, opts: TrainCliOptions, io: Io): numbe
   if (log) callbacks.push(jsonlLog(log));
   if (trace) callbacks.push(stepTrace(trace));
   if (!opts.json) callbacks.push(progress(io));
-  if (opts.plot) {
+  if (plotDir) {
     const surfaceData = evaluation?.columns ?? trainCols;
     const n = surfaceData ? Math.min(PLOT_SURFACE_ROWS, surfaceData[inputNames[0]].shape[0]) : 0;
     const feeds = surfaceData
@@ -259,7 +416,7 @@ export function trainCommand(path: string, opts: TrainCliOptions, io: Io): numbe
         )
       : {};
     callbacks.push(
-      charts(opts.plot, {
+      charts(plotDir, {
         model: model.name,
         ...(coords ? { landscape: { coords, evalGraph: evalModel.graph, feeds } } : {}),
         onWritten: (files) => {
@@ -300,7 +457,7 @@ export function trainCommand(path: string, opts: TrainCliOptions, io: Io): numbe
       ...(config.restore_best !== undefined ? { restoreBest: config.restore_best } : {}),
       backend,
       dtype,
-      ...(checkpointDir ? { checkpointDir } : {}),
+      checkpointDir,
       ...(opts.checkpointEvery !== undefined ? { checkpointEvery: opts.checkpointEvery } : {}),
       settings,
       ...(resume ? { resume } : {}),
@@ -310,6 +467,21 @@ export function trainCommand(path: string, opts: TrainCliOptions, io: Io): numbe
   );
 
   const metrics: Record<string, number> = { ...(result.evaluation?.metrics ?? {}) };
+  writeJsonAtomic(join(runDir, RUN_FILES.summary), {
+    model: model.name,
+    loss: result.finalLoss,
+    ...(firstLoss !== undefined ? { firstLoss } : {}),
+    evaluation: result.evaluation
+      ? { split: result.evaluation.split, loss: result.evaluation.loss, metrics }
+      : null,
+    steps: result.steps,
+    totalSteps,
+    seconds: result.seconds,
+    compileSeconds: result.compileSeconds,
+    stopped: result.stopped ? result.stopped.reason : null,
+    ...(result.stopped ? { message: result.stopped.message } : {}),
+    ...(result.restored ? { restoredStep: result.restored.step } : {}),
+  });
   if (opts.json) {
     io.out(
       JSON.stringify({
@@ -323,6 +495,7 @@ export function trainCommand(path: string, opts: TrainCliOptions, io: Io): numbe
         seconds: result.seconds,
         compileSeconds: result.compileSeconds,
         ...(result.stopped ? { stopped: result.stopped.reason, message: result.stopped.message } : {}),
+        runDir: resolve(runDir),
       }),
     );
   } else {
@@ -344,7 +517,8 @@ export function trainCommand(path: string, opts: TrainCliOptions, io: Io): numbe
       );
     }
     if (result.restored) io.out(result.restored.message);
-    if (checkpointDir) io.out(`checkpoint: ${join(checkpointDir, CHECKPOINT_FILE)}`);
+    if (opts.checkpoint) io.out(`checkpoint: ${join(checkpointDir, CHECKPOINT_FILE)}`);
+    io.out(`run: ${shownPath(runDir)}`);
   }
   if (result.stopped && result.stopped.reason !== 'early_stop') {
     io.err(`error: ${result.stopped.message}`);
