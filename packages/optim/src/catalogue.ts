@@ -15,7 +15,13 @@ export interface CallSpec {
   readonly span?: { readonly start: number; readonly end: number };
 }
 
-export type SettingValue = number | boolean | readonly number[] | ParamGroups | CallSpec;
+export type SettingValue =
+  | number
+  | boolean
+  | readonly number[]
+  | ParamGroups
+  | CallSpec
+  | readonly CallSpec[];
 
 /** Groups of param names, as `coordinate(groups = [[H], [W]])` writes them. */
 export type ParamGroups = readonly (readonly string[])[];
@@ -25,8 +31,19 @@ export type DataSpec =
   | CallSpec
   | { readonly path: string; readonly span?: { readonly start: number; readonly end: number } };
 
-/** `groups`: lists of param names (`[[H], [W]]`); `optimizer`: a call from `OPTIMIZERS`. */
-export type ArgType = 'number' | 'int' | 'boolean' | 'schedule' | 'numbers' | 'groups' | 'optimizer';
+/**
+ * `groups`: lists of param names (`[[H], [W]]`); `optimizer`: a call from `OPTIMIZERS`;
+ * `transforms`: calls from `TRANSFORMS`, `chain`'s positional arguments.
+ */
+export type ArgType =
+  | 'number'
+  | 'int'
+  | 'boolean'
+  | 'schedule'
+  | 'numbers'
+  | 'groups'
+  | 'optimizer'
+  | 'transforms';
 
 export interface ArgSpec {
   readonly type: ArgType;
@@ -36,6 +53,8 @@ export interface ArgSpec {
   readonly min?: number;
   /** The values that make sense (a decay in [0, 1), a scale > 0); checked at the span, named in the error. */
   readonly range?: Range;
+  /** A number that may be negative (`scale(-1e-3)`); others must not be. */
+  readonly signed?: boolean;
   readonly doc: string;
 }
 
@@ -66,6 +85,8 @@ export interface CatalogueEntry {
   readonly args: Readonly<Record<string, ArgSpec>>;
   /** Positional arguments bind to these names in order. */
   readonly positional: readonly string[];
+  /** Positional arguments past `positional` collect, as a list, into this argument (`chain`'s transforms). */
+  readonly rest?: string;
 }
 
 const lr = (d: number): ArgSpec => ({ type: 'number', default: d, doc: 'learning rate' });
@@ -162,6 +183,17 @@ export const OPTIMIZERS: Readonly<Record<string, CatalogueEntry>> = {
       theta: { type: 'number', default: 0.7, range: DECAY, doc: 'decay of the gradient trace δ̄' },
     },
   },
+  chain: {
+    doc: 'an optax-style chain of gradient transformations, applied left to right (each one’s output is the next one’s input): chain(clip_by_global_norm(1), scale_by_adam(), scale_by_learning_rate(1e-3)) is adam(lr = 1e-3) with clip = 1',
+    positional: [],
+    rest: 'transforms',
+    args: {
+      transforms: {
+        type: 'transforms',
+        doc: 'the transformations, left to right: identity, scale, scale_by_learning_rate, clip_by_global_norm, clip_by_value, trace, scale_by_adam, scale_by_rms, scale_by_adagrad, scale_by_adadelta, add_decayed_weights, add_l2',
+      },
+    },
+  },
   lbfgs: {
     doc: 'L-BFGS with a strong-Wolfe line search (host-driven, full batch: every iteration uses all the training data)',
     positional: ['lr', 'history'],
@@ -227,6 +259,90 @@ export const OPTIMIZERS: Readonly<Record<string, CatalogueEntry>> = {
         doc: 'stop when the largest gradient component, or the loss decrease of a sweep, falls below this',
       },
     },
+  },
+};
+
+/**
+ * The gradient transformations `chain(...)` composes, by the snake_case of their TypeScript names
+ * (optax's names where optax has the transform). Updates are added to the params, so a chain ends
+ * with `scale_by_learning_rate(lr)` (or `scale(-lr)`), as every named optimiser does.
+ */
+export const TRANSFORMS: Readonly<Record<string, CatalogueEntry>> = {
+  identity: { doc: 'passes the updates through unchanged', positional: [], args: {} },
+  scale: {
+    doc: 'u·factor (scale(-1e-3) is a step of lr 1e-3 that reports no learning rate)',
+    positional: ['factor'],
+    args: { factor: { type: 'number', signed: true, doc: 'the multiplier' } },
+  },
+  scale_by_learning_rate: {
+    doc: '−lr·u, reporting lr as the rate (where a schedule applies)',
+    positional: ['lr'],
+    args: { lr: { type: 'number', doc: 'learning rate' } },
+  },
+  clip_by_global_norm: {
+    doc: 'u·min(1, max_norm/(‖u‖ + 1e-6)) over all params together (PyTorch’s clip_grad_norm_)',
+    positional: ['max_norm'],
+    args: { max_norm: { type: 'number', range: POSITIVE, doc: 'the largest global norm' } },
+  },
+  clip_by_value: {
+    doc: 'clamps every element to [−max, max] (PyTorch’s clip_grad_value_)',
+    positional: ['max'],
+    args: { max: { type: 'number', range: { min: 0 }, doc: 'the largest magnitude' } },
+  },
+  trace: {
+    doc: 'momentum: v = decay·v + u, output v (u + decay·v with nesterov)',
+    positional: ['decay', 'nesterov'],
+    args: {
+      decay: { type: 'number', default: 0.9, range: DECAY, doc: 'momentum coefficient ρ' },
+      nesterov: { type: 'boolean', default: false, doc: 'Nesterov’s form' },
+    },
+  },
+  scale_by_adam: {
+    doc: 'Adam’s m̂/(√v̂ + eps)',
+    positional: ['b1', 'b2', 'eps'],
+    args: {
+      b1: { type: 'number', default: 0.9, range: DECAY, doc: 'first-moment decay' },
+      b2: { type: 'number', default: 0.999, range: DECAY, doc: 'second-moment decay' },
+      eps: { type: 'number', default: 1e-8, doc: 'added to the denominator' },
+      amsgrad: { type: 'boolean', default: false, doc: 'use the running maximum of the second moment' },
+      bias_correction: biasCorrection,
+    },
+  },
+  scale_by_rms: {
+    doc: 'RMSProp’s u/(√s + eps), s = decay·s + (1 − decay)·u²',
+    positional: ['decay', 'eps'],
+    args: {
+      decay: { type: 'number', default: 0.99, range: DECAY, doc: 'decay of the squared average' },
+      eps: { type: 'number', default: 1e-8, doc: 'added to the denominator' },
+      centered: { type: 'boolean', default: false, doc: 'divide by the variance estimate' },
+      eps_inside: epsInside,
+    },
+  },
+  scale_by_adagrad: {
+    doc: 'AdaGrad’s u/(√s + eps), s = s + u²',
+    positional: ['eps'],
+    args: {
+      eps: { type: 'number', default: 1e-10, doc: 'added to the denominator' },
+      eps_inside: epsInside,
+    },
+  },
+  scale_by_adadelta: {
+    doc: 'AdaDelta’s Δ',
+    positional: ['rho', 'eps'],
+    args: {
+      rho: { type: 'number', default: 0.9, range: DECAY, doc: 'decay of the running averages' },
+      eps: { type: 'number', default: 1e-6, doc: 'added inside the square roots' },
+    },
+  },
+  add_decayed_weights: {
+    doc: 'u + weight_decay·x: decoupled decay, after the scaling and before scale_by_learning_rate',
+    positional: ['weight_decay'],
+    args: { weight_decay: { type: 'number', default: 0.01, doc: 'λ' } },
+  },
+  add_l2: {
+    doc: 'u + weight_decay·x placed first, so it passes through the scaling (PyTorch’s weight_decay)',
+    positional: ['weight_decay'],
+    args: { weight_decay: { type: 'number', doc: 'λ' } },
   },
 };
 

@@ -17,21 +17,22 @@
  * Any `lr` may be a schedule; so may every hyper-parameter of the transforms.
  */
 import { diagnostic, GradusError, ownEntry } from '@gradus/autodiff';
-import { type CallSpec, OPTIMIZERS, type SettingValue } from './catalogue.js';
+import { type CallSpec, OPTIMIZERS, type SettingValue, TRANSFORMS } from './catalogue.js';
 import { scheduleFromSpec } from './schedules/from-spec.js';
 import { defineSchedule, type Hyper, isSchedule, type Schedule } from './schedules/schedule.js';
 import { resolveArgs, unknownName } from './schedules/spec-args.js';
 import { scaleByAdadelta } from './transforms/adadelta.js';
 import { scaleByAdagrad } from './transforms/adagrad.js';
 import { scaleByAdam } from './transforms/adam.js';
-import { chain } from './transforms/chain.js';
+import { chain, identity } from './transforms/chain.js';
+import { clipByGlobalNorm, clipByValue } from './transforms/clip.js';
 import { numDefault as d, boolDefault as db } from './transforms/defaults.js';
 import { scaleByDeltaBarDelta } from './transforms/delta-bar-delta.js';
 import { scaleByRms } from './transforms/rms.js';
-import { scaleByLearningRate } from './transforms/scale.js';
+import { scale, scaleByLearningRate } from './transforms/scale.js';
 import { trace } from './transforms/trace.js';
 import type { GradientTransformation, StateTree } from './transforms/types.js';
-import { addDecayedWeights } from './transforms/weight-decay.js';
+import { addDecayedWeights, addL2 } from './transforms/weight-decay.js';
 
 export type Optimizer = GradientTransformation<StateTree[]>;
 
@@ -137,8 +138,11 @@ function relativeTo(s: Schedule, base: number): Schedule {
 
 /** An optimiser built from a spec, with the learning rate (or schedule of it) it applies, for printing and plotting. */
 export interface SpecOptimizer extends Optimizer {
-  /** The learning rate: a number, or a schedule (a `PlateauSchedule` carries the host rule to drive). */
-  readonly lr: Hyper;
+  /**
+   * The learning rate: a number, or a schedule (a `PlateauSchedule` carries the host rule to
+   * drive). Absent for a `chain` without `scale_by_learning_rate`, which applies no rate.
+   */
+  readonly lr?: Hyper;
 }
 
 export interface FromSpecOptions {
@@ -157,6 +161,10 @@ export interface FromSpecOptions {
 export function optimizerFromSpec(spec: CallSpec, opts: FromSpecOptions = {}): SpecOptimizer {
   const entry = ownEntry(OPTIMIZERS, spec.name);
   if (!entry) throw unknownName('optimizer', spec, Object.keys(OPTIMIZERS));
+  if (spec.name === 'chain') {
+    const parts = resolveArgs('optimizer', spec, entry).transforms as readonly CallSpec[];
+    return chainFromSpec(spec, parts, opts);
+  }
   if (!Object.hasOwn(NAMED_OPTIMIZERS, spec.name)) {
     throw new GradusError(
       diagnostic(
@@ -186,6 +194,96 @@ export function optimizerFromSpec(spec: CallSpec, opts: FromSpecOptions = {}): S
     return { ...opt, lr };
   }
   return { ...named(spec.name, a, lr), lr };
+}
+
+/**
+ * `chain(t1, t2, ...)` from a catalogue call: each part from `TRANSFORMS`. A schedule applies to
+ * the chain's `scale_by_learning_rate(lr)` (its fractions are of that lr), so a chain needs one
+ * to take a schedule, and exactly one for the rate to be unambiguous.
+ */
+function chainFromSpec(spec: CallSpec, parts: readonly CallSpec[], opts: FromSpecOptions): SpecOptimizer {
+  const rated = parts.filter((p) => p.name === 'scale_by_learning_rate');
+  if (opts.schedule !== undefined && rated.length !== 1) {
+    const scheduleName = isSchedule(opts.schedule) ? opts.schedule.name : opts.schedule.name;
+    throw new GradusError(
+      diagnostic(
+        'E0903',
+        rated.length === 0
+          ? `a schedule (${scheduleName}) scales the learning rate of the chain's scale_by_learning_rate(lr), and this chain has none`
+          : `a schedule (${scheduleName}) scales the learning rate of the chain's scale_by_learning_rate(lr), and this chain has ${rated.length}`,
+        {
+          hint: 'end the chain with one scale_by_learning_rate(lr) instead of scale(-lr)',
+          ...(spec.span ? { span: spec.span } : {}),
+        },
+      ),
+    );
+  }
+  let lr: Hyper | undefined;
+  const ts = parts.map((p) => {
+    if (p.name !== 'scale_by_learning_rate') return transformFromSpec(p);
+    const base = resolveArgs('transform', p, TRANSFORMS.scale_by_learning_rate).lr as number;
+    const rate: Hyper =
+      opts.schedule === undefined
+        ? base
+        : isSchedule(opts.schedule)
+          ? opts.schedule
+          : scheduleFromSpec(opts.schedule, base);
+    lr = rated.length === 1 ? rate : undefined;
+    return scaleByLearningRate(rate);
+  });
+  const opt = chain(...ts);
+  return lr === undefined ? opt : { ...opt, lr };
+}
+
+/**
+ * A gradient transformation from a validated call such as `scale_by_adam(b1 = 0.9)`, by its
+ * `TRANSFORMS` name (the snake_case of the TypeScript function's).
+ */
+export function transformFromSpec(spec: CallSpec): GradientTransformation {
+  const entry = ownEntry(TRANSFORMS, spec.name);
+  if (!entry) throw unknownName('transform', spec, Object.keys(TRANSFORMS));
+  const a = resolveArgs('transform', spec, entry);
+  const n = (k: string) => a[k] as number;
+  const b = (k: string) => a[k] as boolean;
+  switch (spec.name) {
+    case 'identity':
+      return identity();
+    case 'scale':
+      return scale(n('factor'));
+    case 'scale_by_learning_rate':
+      return scaleByLearningRate(n('lr'));
+    case 'clip_by_global_norm':
+      return clipByGlobalNorm(n('max_norm'));
+    case 'clip_by_value':
+      return clipByValue(n('max'));
+    case 'trace':
+      return trace({ decay: n('decay'), nesterov: b('nesterov') });
+    case 'scale_by_adam':
+      return scaleByAdam({
+        b1: n('b1'),
+        b2: n('b2'),
+        eps: n('eps'),
+        amsgrad: b('amsgrad'),
+        biasCorrection: b('bias_correction'),
+      });
+    case 'scale_by_rms':
+      return scaleByRms({
+        decay: n('decay'),
+        eps: n('eps'),
+        centered: b('centered'),
+        epsInside: b('eps_inside'),
+      });
+    case 'scale_by_adagrad':
+      return scaleByAdagrad({ eps: n('eps'), epsInside: b('eps_inside') });
+    case 'scale_by_adadelta':
+      return scaleByAdadelta({ rho: n('rho'), eps: n('eps') });
+    case 'add_decayed_weights':
+      return addDecayedWeights(n('weight_decay'));
+    case 'add_l2':
+      return addL2(n('weight_decay'));
+    default:
+      throw new Error(`transformFromSpec: no builder for '${spec.name}'`);
+  }
 }
 
 /** The named optimisers other than delta-bar-delta, from resolved arguments. */

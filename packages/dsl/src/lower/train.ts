@@ -10,6 +10,7 @@ import {
   SCHEDULES,
   type SettingValue,
   TRAIN_SETTINGS,
+  TRANSFORMS,
 } from '@gradus/optim';
 import type { BinaryExpr, Expr, TrainSetting } from '../syntax/ast.js';
 import { fail, LowerError } from './errors.js';
@@ -116,18 +117,26 @@ export function resolveCall(
     });
   }
   const given = new Map<string, Expr>();
+  const rest: Expr[] = [];
   if (e.kind === 'call') {
-    if (e.args.length > entry.positional.length) {
+    if (entry.rest !== undefined) rest.push(...e.args.slice(entry.positional.length));
+    if (e.args.length > entry.positional.length && entry.rest === undefined) {
       fail(
         'E0505',
         `${name} takes at most ${entry.positional.length} positional argument${entry.positional.length === 1 ? '' : 's'}, got ${e.args.length}`,
         e.span,
       );
     }
-    e.args.forEach((a, i) => {
+    e.args.slice(0, entry.positional.length).forEach((a, i) => {
       given.set(entry.positional[i], a);
     });
     for (const na of e.namedArgs) {
+      if (na.name === entry.rest)
+        fail(
+          'E0506',
+          `${name} takes its ${na.name} as positional arguments: ${name}(a(...), b(...))`,
+          na.nameSpan,
+        );
       if (!ownEntry(entry.args, na.name)) {
         const s = suggest(na.name, Object.keys(entry.args));
         fail('E0506', `${name} has no argument '${na.name}'`, na.nameSpan, {
@@ -140,6 +149,14 @@ export function resolveCall(
   }
   const args: Record<string, SettingValue> = {};
   for (const [arg, spec] of Object.entries(entry.args)) {
+    if (arg === entry.rest) {
+      if (rest.length === 0)
+        fail('E0508', `${name} needs at least one argument (${spec.doc})`, e.span, {
+          hint: `for example ${name}(scale_by_adam(), scale_by_learning_rate(1e-3))`,
+        });
+      args[arg] = rest.map((r) => resolveCall(r, TRANSFORMS, 'transformation'));
+      continue;
+    }
     const ex = given.get(arg);
     if (ex === undefined) {
       if (spec.default === undefined)
@@ -159,7 +176,8 @@ export function resolveCall(
       typeof args[arg] === 'number' &&
       spec.type !== 'numbers' &&
       (args[arg] as number) < 0 &&
-      arg !== 'min'
+      arg !== 'min' &&
+      !spec.signed
     ) {
       fail('E0509', `${name}: '${arg}' must not be negative, got ${args[arg]}`, ex.span);
     }

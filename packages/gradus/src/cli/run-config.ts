@@ -119,7 +119,11 @@ function withoutSpans(c: CallSpec): CallSpec {
   const args = Object.fromEntries(
     Object.entries(c.args).map(([k, v]) => [
       k,
-      typeof v === 'object' && !Array.isArray(v) ? withoutSpans(v as CallSpec) : v,
+      typeof v === 'object' && !Array.isArray(v)
+        ? withoutSpans(v as CallSpec)
+        : Array.isArray(v) && v.some((e) => typeof e === 'object' && !Array.isArray(e))
+          ? (v as CallSpec[]).map(withoutSpans)
+          : v,
     ]),
   );
   return { name: c.name, args };
@@ -128,10 +132,12 @@ function withoutSpans(c: CallSpec): CallSpec {
 /** The optimiser a run uses when neither the model nor a flag names one. */
 export const DEFAULT_OPTIMIZER: CallSpec = { name: 'sgd', args: { lr: 0.01 } };
 
-/** `adam(lr = 0.001, ...)`, for headers and reports. */
+/** `adam(lr = 0.001, ...)`, for headers and reports; a chain's transformations are positional. */
 export function describeCall(c: CallSpec): string {
   const args = Object.entries(c.args)
     .map(([k, v]) => {
+      if (Array.isArray(v) && v.some((e) => typeof e === 'object' && !Array.isArray(e)))
+        return (v as CallSpec[]).map(describeCall).join(', ');
       const text =
         typeof v === 'object' && !Array.isArray(v)
           ? describeCall(v as CallSpec)

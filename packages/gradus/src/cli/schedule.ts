@@ -1,5 +1,5 @@
 import { dirname } from 'node:path';
-import { loadModel } from '@gradus/dsl';
+import { loadModel, UsageError } from '@gradus/dsl';
 import { hostHyper, loadData, optimizerFromSpec } from '@gradus/optim';
 import { fmt, type Io, table } from './output.js';
 import { applySettingFlags, DEFAULT_OPTIMIZER, describeCall, type SettingFlags } from './run-config.js';
@@ -24,6 +24,11 @@ export function scheduleCommand(path: string, opts: ScheduleOptions, io: Io): nu
   const config = applySettingFlags(lowered.model.train, opts);
   const optimizer = config.optimizer ?? DEFAULT_OPTIMIZER;
   const { lr } = optimizerFromSpec(optimizer, config.schedule ? { schedule: config.schedule } : {});
+  if (lr === undefined)
+    throw new UsageError(
+      `${describeCall(optimizer)} applies no learning rate: it has no scale_by_learning_rate(lr)`,
+      'write the step as scale_by_learning_rate(lr) instead of scale(-lr) to see and schedule its rate',
+    );
   let steps = config.steps;
   if (steps === undefined) {
     const epochs = config.epochs ?? 10;

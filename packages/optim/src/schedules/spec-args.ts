@@ -50,7 +50,9 @@ export function resolveArgs(
             ? Array.isArray(v) && v.every((g) => Array.isArray(g) && g.every((e) => typeof e === 'string'))
             : a.type === 'schedule' || a.type === 'optimizer'
               ? typeof v === 'object' && v !== null && !Array.isArray(v) && 'name' in v
-              : typeof v === 'number' && Number.isFinite(v) && (a.type !== 'int' || Number.isInteger(v));
+              : a.type === 'transforms'
+                ? Array.isArray(v) && v.every((t) => typeof t === 'object' && t !== null && 'name' in t)
+                : typeof v === 'number' && Number.isFinite(v) && (a.type !== 'int' || Number.isInteger(v));
     if (!ok)
       fail('E0903', `${kind} ${spec.name}: '${k}' must be ${describe(a.type)}, got ${JSON.stringify(v)}`);
     const range = argRange(a);
@@ -74,6 +76,8 @@ function describe(type: string): string {
       return 'a schedule such as cosine(steps = 100)';
     case 'optimizer':
       return 'an optimizer such as lbfgs()';
+    case 'transforms':
+      return 'a list of transformations such as [scale_by_adam(), scale_by_learning_rate(1e-3)]';
     case 'groups':
       return 'a list of lists of param names such as [[H], [W]]';
     case 'int':
