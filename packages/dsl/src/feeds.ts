@@ -2,6 +2,7 @@ import {
   bindFedShapes,
   concreteShapeOf,
   type Dim,
+  dimAnchors,
   dimSymbols,
   formatShape,
   GradusError,
@@ -11,9 +12,11 @@ import {
   normalAt,
   ownEntry,
   permutation,
+  STEP_INPUT,
   streamOf,
   suggest,
   type Tensor,
+  topoSort,
   uniformAt,
 } from '@gradus/autodiff';
 import type { Columns } from '@gradus/optim';
@@ -21,26 +24,61 @@ import type { ModelInfo } from './lower/index.js';
 import { UsageError } from './model-file.js';
 
 /**
+ * The data inputs that computing `outputs` reads, for their values or only for their sizes (an
+ * input that alone carries a dim an output needs), each with the outputs that need it, in the
+ * order the model declares them. The step counter is not a data input. Labels are usually read
+ * by the loss and metrics only, so `inputsNeededBy(g, ['probs'])` is `x` alone.
+ */
+export function inputsNeededBy(graph: Graph, outputs: readonly string[]): Map<string, string[]> {
+  const users = new Map<Node, string[]>();
+  for (const name of outputs) {
+    const o = graph.outputs.get(name);
+    if (!o) continue;
+    const reached = topoSort([o.node]);
+    for (const n of [...dimAnchors(graph, reached), ...reached]) {
+      if (n.op !== 'Input') continue;
+      const list = users.get(n) ?? [];
+      if (!list.includes(name)) list.push(name);
+      users.set(n, list);
+    }
+  }
+  const out = new Map<string, string[]>();
+  for (const [name, node] of graph.inputs) {
+    const by = users.get(node);
+    if (by && name !== STEP_INPUT) out.set(name, by);
+  }
+  return out;
+}
+
+/**
  * Binds data columns to a model's inputs by name, checking names, ranks, fixed dims, the
  * consistency of symbolic dims across inputs, integer labels and NaN/∞. Errors name the input,
  * the declared shape and what was given. With the model's graph, int labels are also checked
  * against the class count of the Gather/OneHot that reads them: an out-of-range label would
  * otherwise surface only as a NaN loss (Gather) or a silently zero target row (OneHot).
+ * With `needed` (from `inputsNeededBy`), only those inputs are bound and the others may be
+ * absent (rows without labels for predict); a missing one is named with the outputs that need it.
  */
 export function bindInputs(
   model: ModelInfo,
   columns: Columns,
   source: string,
   graph?: Graph,
+  needed?: ReadonlyMap<string, readonly string[]>,
 ): Record<string, Tensor> {
   const out: Record<string, Tensor> = Object.create(null);
   const dims: Record<string, { value: number; by: string }> = Object.create(null);
-  for (const input of model.inputs) {
+  const inputs = needed ? model.inputs.filter((i) => needed.has(i.name)) : model.inputs;
+  for (const input of inputs) {
     const col = ownEntry(columns, input.name);
     if (!col) {
       const s = suggest(input.name, Object.keys(columns));
+      const by = needed?.get(input.name);
+      const why = by
+        ? `, which ${by.length === 1 ? 'the output' : 'the outputs'} ${by.join(', ')} ${by.length === 1 ? 'needs' : 'need'}`
+        : '';
       throw new UsageError(
-        `${source} has no column '${input.name}' for the input ${input.name}: ${input.shapeText} (it has ${Object.keys(columns).join(', ') || 'nothing'})`,
+        `${source} has no column '${input.name}' for the input ${input.name}: ${input.shapeText}${why} (it has ${Object.keys(columns).join(', ') || 'nothing'})`,
         s ? `did you mean ${s}?` : undefined,
       );
     }
@@ -90,11 +128,11 @@ export function bindInputs(
     out[input.name] = { ...col, dtype: input.dtype };
   }
   // Compound dims (`N*T`) are checked by the rules every backend binds feeds with.
-  if (model.inputs.some((i) => i.shape.some((d) => typeof d === 'string' && !isDimSymbol(d)))) {
+  if (inputs.some((i) => i.shape.some((d) => typeof d === 'string' && !isDimSymbol(d)))) {
     const bound: Record<string, number> = {};
     try {
       bindFedShapes(
-        model.inputs.map((i) => [i.name, i.shape, out[i.name].shape] as const),
+        inputs.map((i) => [i.name, i.shape, out[i.name].shape] as const),
         bound,
       );
     } catch (e) {

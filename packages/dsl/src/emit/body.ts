@@ -195,6 +195,14 @@ export function forwardReturn(parts: GraphParts, local: (n: Node) => string): st
   return `return { outputs: ${group('output')}, metrics: ${group('metric')},${loss} ${stateResult(parts, local)} };`;
 }
 
+/** The `output`s alone (and the state), for a run on the inputs the outputs read. */
+export function outputsReturn(parts: GraphParts, local: (n: Node) => string): string {
+  const outputs = parts.outputs
+    .filter((o) => o.kind === 'output')
+    .map((o) => `${objectKey(o.name)}: ${result(o.node, local)}`);
+  return `return { outputs: ${braces(outputs)}, ${stateResult(parts, local)} };`;
+}
+
 export function lossAndGradReturn(parts: GraphParts, local: (n: Node) => string): string {
   const loss = parts.loss as NamedNode;
   const grads = parts.params.map(

@@ -226,6 +226,36 @@ describe('emitTypeScript', () => {
     ).toBeGreaterThan(0);
   });
 
+  it('forward takes only the inputs the outputs read: rows without labels give the outputs', () => {
+    const mod = modules.get('two_layer.model (eval)') as EmittedModule;
+    const { params, inputs } = point(lowerModel('two_layer.model', { mode: 'eval' as Mode }).graph);
+    const full = mod.forward(params, inputs);
+    const alone = mod.forward(params, { x: inputs.x });
+    expect(Object.keys(alone).sort()).toEqual(['outputs', 'state']);
+    expect(maxRelDiff(alone.outputs.probs, full.outputs.probs)).toBe(0);
+    expect(() => mod.forward(params, { y: inputs.y })).toThrow(/input x is missing; the outputs read it/);
+  });
+
+  it('types the two forms: the outputs alone have no loss or metrics (tsc --strict)', () => {
+    const src = sources.get('two_layer.model (eval)') as string;
+    // A caller's code appended to the module (one file: forward and Params are in scope).
+    const use = (body: string) => ({
+      model: `${src}\ndeclare const p: Params;\nconst x = new Float64Array(4);\nconst y = new Int32Array(2);\nexport const use = () => { ${body} };\n`,
+    });
+    expect(typeCheck(use('const a: Float64Array = forward(p, { x }).outputs.probs; return [a, y];'))).toBe(
+      '',
+    );
+    expect(typeCheck(use('const l: number = forward(p, { x, y }).loss; return l;'))).toBe('');
+    expect(typeCheck(use('return [forward(p, { x }).loss, y];'))).toMatch(/Property 'loss' does not exist/);
+    expect(typeCheck(use('return [forward(p, { y }), x];'))).toMatch(/No overload matches this call/);
+  });
+
+  it('keeps one forward when the outputs need every input', () => {
+    const src = sources.get('ravine.model') as string;
+    expect(src).not.toMatch(/OutputInputs/);
+    expect(src.match(/export function forward/g)).toHaveLength(1);
+  });
+
   it('emits ravine.model as in the golden file', async () => {
     await expect(sources.get('ravine.model')).toMatchFileSnapshot('__golden__/ravine.ts.snap');
   });

@@ -20,12 +20,12 @@
  *   `Math.fround` after each op, as the interpreter's f32 mode does. Results are copied out, so
  *   callers never share arrays with the params they passed.
  */
-import type { Graph, Node } from '@gradus/autodiff';
+import { type Graph, type Node, topoSort } from '@gradus/autodiff';
 import { type CodeBlockWriter, IndentationText, Project, VariableDeclarationKind } from 'ts-morph';
 import type { ModelInfo } from '../lower/index.js';
-import { ARRAY_TYPE, braces, forwardReturn, functionBody, lossAndGradReturn } from './body.js';
+import { ARRAY_TYPE, braces, forwardReturn, functionBody, lossAndGradReturn, outputsReturn } from './body.js';
 import { type Code, num, product } from './code.js';
-import { commentText, Namer, objectKey, propName, str } from './names.js';
+import { commentText, member, Namer, objectKey, propName, str } from './names.js';
 import { graphParts, type NamedNode } from './parts.js';
 import { type Helper, helperSources } from './runtime.js';
 
@@ -44,7 +44,23 @@ export function emitTypeScript(
   const helpers = new Set<Helper>();
   const dims = new Namer('dim_');
   const unboundDims = new Set<string>();
+  // The `output`s (and state updates) alone may read fewer inputs than the loss and metrics
+  // (labels): then `forward` also takes just those and returns the outputs alone.
+  const outputRoots = [
+    ...parts.outputs.filter((o) => o.kind === 'output').map((o) => o.node),
+    ...parts.updates.map((u) => u.node),
+  ];
+  const reached = new Set(topoSort(outputRoots));
+  const outputInputs = parts.inputs.filter((i) => reached.has(i.node));
+  const partial = outputRoots.length > 0 && outputInputs.length < parts.inputs.length;
   const fns = {
+    outputsOnly: partial
+      ? functionBody(parts, outputRoots, (local) => outputsReturn(parts, local), {
+          helpers,
+          dims,
+          unboundDims,
+        })
+      : undefined,
     forward: functionBody(
       parts,
       [...parts.outputs.map((o) => o.node), ...parts.updates.map((u) => u.node)],
@@ -114,6 +130,12 @@ export function emitTypeScript(
     type: 'Params',
   });
   iface('Inputs', 'Data inputs, flat row-major arrays.', arrays(parts.inputs));
+  if (partial)
+    iface(
+      'OutputInputs',
+      "The inputs the model's `output`s read (no labels): `forward` of these alone returns the outputs.",
+      arrays(outputInputs),
+    );
   iface(
     'State',
     'Non-trainable variables (batchnorm running statistics): pass them in, get the updated values back.',
@@ -157,6 +179,17 @@ export function emitTypeScript(
       { name: 'state', type: 'State', docs: ['State after this run (updated in training mode).'] },
     ],
   });
+  if (partial) {
+    file.addInterface({
+      name: 'OutputsResult',
+      isExported: true,
+      docs: ['What `forward` returns from the inputs of the outputs alone: no metrics, no loss.'],
+      properties: [
+        { name: 'outputs', type: 'Outputs' },
+        { name: 'state', type: 'State', docs: ['State after this run (updated in training mode).'] },
+      ],
+    });
+  }
   if (fns.lossAndGrad) {
     file.addInterface({
       name: 'LossAndGradResult',
@@ -182,14 +215,81 @@ export function emitTypeScript(
     { name: 'inputs', type: 'Inputs', ...(noInputs ? { initializer: '{}' } : {}) },
     { name: 'options', type: 'Options', initializer: '{}' },
   ];
-  file.addFunction({
-    name: 'forward',
-    isExported: true,
-    docs: ['Runs the model: its outputs, metrics and loss.'],
-    parameters: signature,
-    returnType: 'ForwardResult',
-    statements: (w) => writeCode(w, fns.forward),
-  });
+  const { outputsOnly } = fns;
+  if (!outputsOnly) {
+    file.addFunction({
+      name: 'forward',
+      isExported: true,
+      docs: ['Runs the model: its outputs, metrics and loss.'],
+      parameters: signature,
+      returnType: 'ForwardResult',
+      statements: (w) => writeCode(w, fns.forward),
+    });
+  } else {
+    // Overloads: every input gives everything; the outputs' inputs alone give the outputs.
+    const rest = parts.inputs.filter((i) => !outputInputs.includes(i));
+    const given = (i: NamedNode) => `${member('given', i.name)} !== undefined`;
+    const names = (items: readonly NamedNode[]) => items.map((i) => i.name).join(', ');
+    file.addFunction({
+      name: 'forward',
+      isExported: true,
+      overloads: [
+        {
+          docs: ['Runs the model: its outputs, metrics and loss.'],
+          parameters: [
+            signature[0],
+            signature[1],
+            { name: 'options', type: 'Options', hasQuestionToken: true },
+          ],
+          returnType: 'ForwardResult',
+        },
+        {
+          docs: [
+            `Only the outputs, from the inputs they read (${commentText(names(outputInputs))}): rows without labels.`,
+          ],
+          parameters: [
+            signature[0],
+            { name: 'inputs', type: 'OutputInputs' },
+            { name: 'options', type: 'Options', hasQuestionToken: true },
+          ],
+          returnType: 'OutputsResult',
+        },
+      ],
+      parameters: [
+        signature[0],
+        { name: 'inputs', type: 'Inputs | OutputInputs' },
+        { name: 'options', type: 'Options', initializer: '{}' },
+      ],
+      returnType: 'ForwardResult | OutputsResult',
+      statements: (w) =>
+        writeCode(w, [
+          ...outputInputs.map(
+            (i) =>
+              `if (${member('inputs', i.name)} === undefined) throw new TypeError(${str(`forward: input ${i.name} is missing; the outputs read it`)});`,
+          ),
+          'const given: Partial<Inputs> = inputs;',
+          `const full = ${rest.map(given).join(' && ')};`,
+          ...(rest.length < 2
+            ? []
+            : [
+                `if (!full && (${rest.map(given).join(' || ')})) throw new TypeError(${str(`forward: the loss and metrics need every input (${names(rest)} with ${names(outputInputs)}); the outputs alone need only ${names(outputInputs)}`)});`,
+              ]),
+          'return full ? forwardAll(params, inputs as Inputs, options) : forwardOutputs(params, inputs, options);',
+        ]),
+    });
+    file.addFunction({
+      name: 'forwardAll',
+      parameters: signature,
+      returnType: 'ForwardResult',
+      statements: (w) => writeCode(w, fns.forward),
+    });
+    file.addFunction({
+      name: 'forwardOutputs',
+      parameters: [signature[0], { name: 'inputs', type: 'OutputInputs' }, signature[2]],
+      returnType: 'OutputsResult',
+      statements: (w) => writeCode(w, outputsOnly),
+    });
+  }
   const { lossAndGrad } = fns;
   if (lossAndGrad) {
     file.addFunction({

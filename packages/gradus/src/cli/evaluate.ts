@@ -2,7 +2,7 @@ import { dirname } from 'node:path';
 import { ownEntry, type Tensor, toNested } from '@gradus/autodiff';
 import { cpu, type Executable } from '@gradus/backends';
 import type { Lowered } from '@gradus/dsl';
-import { bindInputs, loadModel, UsageError } from '@gradus/dsl';
+import { bindInputs, inputsNeededBy, loadModel, UsageError } from '@gradus/dsl';
 import { type Columns, gatherRows, loadCheckpoint, loadData } from '@gradus/optim';
 import { fmt, type Io, table } from './output.js';
 import { applySettingFlags } from './run-config.js';
@@ -51,14 +51,20 @@ function prepare(path: string, opts: EvalOptions, outputs: (l: Lowered) => strin
   };
 }
 
-/** The data to evaluate on: the test split when the data set has one, else all of it. */
+/**
+ * The data to evaluate on: the test split when the data set has one, else all of it. With
+ * `needed` (predict), only the inputs the requested outputs read are bound, so rows without
+ * labels do.
+ */
 function evaluationData(
   path: string,
   lowered: Lowered,
   opts: EvalOptions,
-): { columns: Columns; description: string; rows: number } {
+  needed?: ReadonlyMap<string, readonly string[]>,
+): { columns: Columns; names: string[]; description: string; rows: number } {
   const { model } = lowered;
-  if (model.inputs.length === 0) return { columns: {}, description: 'no data', rows: 0 };
+  const names = model.inputs.map((i) => i.name).filter((n) => !needed || needed.has(n));
+  if (names.length === 0) return { columns: {}, names, description: 'no data', rows: 0 };
   const config = applySettingFlags(model.train, opts.data !== undefined ? { data: opts.data } : {});
   if (!config.data)
     throw new UsageError(
@@ -70,11 +76,18 @@ function evaluationData(
     'path' in config.data && opts.data === config.data.path ? process.cwd() : dirname(path),
   );
   const split = loaded.test ? 'test split' : 'data';
-  const columns = bindInputs(model, loaded.test ?? loaded.train, `${loaded.description} (${split})`);
+  const columns = bindInputs(
+    model,
+    loaded.test ?? loaded.train,
+    `${loaded.description} (${split})`,
+    undefined,
+    needed,
+  );
   return {
     columns,
+    names,
     description: `${loaded.description} (${split})`,
-    rows: columns[model.inputs[0].name].shape[0],
+    rows: columns[names[0]].shape[0],
   };
 }
 
@@ -112,16 +125,11 @@ export function evalCommand(path: string, opts: EvalOptions, io: Io): number {
   const data = evaluationData(path, lowered, opts);
   const sums: Record<string, number> = Object.create(null);
   let total = 0;
-  overChunks(
-    exe,
-    lowered.model.inputs.map((i) => i.name),
-    data,
-    (out, n) => {
-      // Loss and metrics are means over examples (plus constant terms), so chunk means weighted by size are exact.
-      for (const [k, t] of Object.entries(out)) sums[k] = (sums[k] ?? 0) + n * t.data[0];
-      total += n;
-    },
-  );
+  overChunks(exe, data.names, data, (out, n) => {
+    // Loss and metrics are means over examples (plus constant terms), so chunk means weighted by size are exact.
+    for (const [k, t] of Object.entries(out)) sums[k] = (sums[k] ?? 0) + n * t.data[0];
+    total += n;
+  });
   const result = Object.fromEntries(Object.entries(sums).map(([k, v]) => [k, v / total]));
   const { loss, ...metrics } = result;
   if (opts.json) {
@@ -146,16 +154,12 @@ export function predictCommand(path: string, opts: EvalOptions, io: Io): number 
       `model ${lowered.model.name} declares no output`,
       'add e.g. `output probs = softmax(logits)`',
     );
-  const data = evaluationData(path, lowered, opts);
+  // Only the inputs the outputs read: labels (read by the loss and metrics) may be absent.
+  const data = evaluationData(path, lowered, opts, inputsNeededBy(lowered.graph, names));
   const parts: Record<string, Tensor[]> = Object.fromEntries(names.map((n) => [n, []]));
-  overChunks(
-    exe,
-    lowered.model.inputs.map((i) => i.name),
-    data,
-    (out) => {
-      for (const n of names) parts[n].push(out[n]);
-    },
-  );
+  overChunks(exe, data.names, data, (out) => {
+    for (const n of names) parts[n].push(out[n]);
+  });
   const joined: Record<string, Tensor> = Object.create(null);
   for (const n of names) {
     const ts = parts[n];
