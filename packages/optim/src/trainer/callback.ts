@@ -89,6 +89,11 @@ export interface TrainContext {
   readonly stopped: Stop | undefined;
   /** Ends the run after the current step. The first stop wins. */
   stop(reason: StopReason, message: string, options?: StopOptions): void;
+  /**
+   * Records a warning about the run that is not a reason to stop it (a run that ended above its
+   * first loss): the result carries it, and the CLI prints it and puts it in `--json`.
+   */
+  warn(message: string): void;
   /** The current params, read from the backend. */
   params(): Record<string, Tensor>;
   /** The params the last evaluation scored (the Polyak averages when Polyak averaging is on). */
@@ -128,6 +133,8 @@ export interface TrainResult {
   readonly seconds: number;
   readonly compileSeconds: number;
   readonly stopped?: Stop;
+  /** What callbacks warned about (`ctx.warn`), in order; empty for a run without surprises. */
+  readonly warnings: readonly string[];
   /** When early stopping restored the params of its best evaluation: which step's, and their loss. */
   readonly restored?: { readonly step: number; readonly loss: number; readonly message: string };
   readonly params: Readonly<Record<string, Tensor>>;

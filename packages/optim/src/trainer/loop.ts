@@ -17,6 +17,7 @@ export function runLoop(session: Session, callbacks: readonly Callback[]): Train
   let step = session.startStep;
   let stopped: (Stop & StopOptions) | undefined;
   let lastEvaluated: Readonly<Record<string, Tensor>> | undefined;
+  const warnings: string[] = [];
   const readParams = () => {
     const params: Record<string, Tensor> = Object.create(null);
     for (const p of session.paramNames) params[p] = exe.read(p);
@@ -42,6 +43,9 @@ export function runLoop(session: Session, callbacks: readonly Callback[]): Train
     },
     stop(reason, message, options = {}) {
       if (!stopped) stopped = { reason, message, ...options };
+    },
+    warn(message) {
+      warnings.push(message);
     },
     params: readParams,
     evaluatedParams: () => lastEvaluated,
@@ -122,6 +126,7 @@ export function runLoop(session: Session, callbacks: readonly Callback[]): Train
     seconds,
     compileSeconds: session.compileSeconds,
     ...(ctx.stopped ? { stopped: ctx.stopped } : {}),
+    warnings,
     params: readParams(),
   };
 }

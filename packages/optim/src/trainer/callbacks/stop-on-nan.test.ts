@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { StepEvent } from '../callback.js';
 import { train } from '../trainer.js';
 import { ravineSpec } from './fixture.js';
+import { stopOnNan } from './stop-on-nan.js';
 
 describe('stopOnNan', () => {
   it('stops at once when the loss grows past 1e8 times the first, with no evaluation after it', () => {
@@ -32,5 +33,41 @@ describe('stopOnNan', () => {
     const r = train(ravineSpec(0.021, 60));
     expect(r.steps).toBe(60);
     expect(r.stopped?.reason).toBe('diverged');
+  });
+
+  it('a NaN or ∞ at step 1 is blamed on the model or data, never the learning rate', () => {
+    const r = train(ravineSpec(0, 5), {
+      onGraph: () => {},
+      onTrainBegin: (ctx) =>
+        ctx.setParams({ x: { shape: [2], dtype: 'f64', data: Float64Array.from([Number.NaN, 0]) } }),
+    });
+    expect(r.stopped?.reason).toBe('nan');
+    expect(r.stopped?.message).toMatch(
+      /at step 1, at the initial params, before any update: the model or its data produce it, not the learning rate/,
+    );
+    expect(r.stopped?.message).not.toMatch(/learning rate is probably too high/);
+  });
+
+  it('a run that ends above twice its first loss is a warning, not a success in silence', () => {
+    // |1 − 100·0.0203| = 1.03: the loss grows slowly, about 15 times in 60 steps.
+    const r = train(ravineSpec(0.0203, 60));
+    expect(r.stopped).toBeUndefined();
+    expect(r.warnings).toHaveLength(1);
+    expect(r.warnings[0]).toMatch(/ended with a training loss of .*times its first .*: it did not learn/);
+    expect(train(ravineSpec(0.01, 60)).warnings).toEqual([]);
+  });
+
+  it('a first loss of 0 is not a reference for divergence', () => {
+    const stops: string[] = [];
+    const ctx = {
+      run: { firstLoss: 0, earlyStop: { best: 0, since: 0 } },
+      stop: (r: string) => stops.push(r),
+    };
+    const cb = stopOnNan();
+    for (const loss of [0, 1e-4, 0.5, 3])
+      cb.onStep?.({ step: 2, epoch: 0, loss, metrics: {}, totalSteps: 9 }, ctx as never);
+    expect(stops).toEqual([]);
+    cb.onStep?.({ step: 3, epoch: 0, loss: 2e8, metrics: {}, totalSteps: 9 }, ctx as never);
+    expect(stops).toEqual(['diverged']);
   });
 });
