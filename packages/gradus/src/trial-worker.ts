@@ -3,7 +3,6 @@
  * command line would (the same flags, the same run directory), and posts back what it printed.
  * Shipped as its own file (`dist/trial-worker.js`) because a worker thread starts from a file.
  */
-import { mkdirSync } from 'node:fs';
 import { parentPort } from 'node:worker_threads';
 import { runCliAsync } from './cli/main.js';
 import type { TrialJob, TrialOutput } from './search/pool.js';
@@ -17,9 +16,6 @@ port.on('message', async (job: TrialJob) => {
   const started = performance.now();
   let code: number;
   try {
-    // The trial's directory (its checkpoint's) must exist before its log is opened there.
-    const at = job.argv.indexOf('--checkpoint');
-    if (at >= 0 && job.argv[at + 1]) mkdirSync(job.argv[at + 1], { recursive: true });
     code = await runCliAsync(job.argv, { out: (t) => out.push(t), err: (t) => err.push(t), tty: false });
   } catch (e) {
     err.push(`internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);

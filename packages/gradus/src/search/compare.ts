@@ -25,8 +25,8 @@ const compareError = (message: string, hint?: string) =>
   new GradusError(diagnostic('E0964', message, hint === undefined ? {} : { hint }));
 
 /**
- * A run's settings: its `settings.json`, else the settings its checkpoint records (a run
- * trained with `--checkpoint DIR --log DIR/log.jsonl`).
+ * A run's settings: its `settings.json`, else the settings its checkpoint records (a checkpoint
+ * directory of an earlier version, trained with `--checkpoint DIR --log DIR/log.jsonl`).
  */
 function readSettings(dir: string): Record<string, unknown> {
   for (const [file, pick] of [
@@ -47,7 +47,7 @@ function readSettings(dir: string): Record<string, unknown> {
   }
   throw compareError(
     `${dir} is not a run directory: it has neither settings.json nor checkpoint.json`,
-    'compare the directories `gradus train` writes (with --checkpoint DIR --log DIR/log.jsonl, or a run directory)',
+    'compare the run directories `gradus train` writes (runs/<model>/<n>, or --run-dir DIR)',
   );
 }
 

@@ -105,8 +105,7 @@ export function trialJobData(
 ): TrialJobData {
   const argv = plan.argv.map((a, i) => {
     if (a === model.file) return MODEL;
-    if (plan.argv[i - 1] === '--checkpoint') return RUN;
-    if (plan.argv[i - 1] === '--log') return `${RUN}/${basename(a)}`;
+    if (plan.argv[i - 1] === '--run-dir') return RUN;
     return a;
   });
   return {

@@ -6,21 +6,20 @@
  * interrupted search resumes with the trials it has not run.
  */
 import { createHash } from 'node:crypto';
-import {
-  appendFileSync,
-  existsSync,
-  mkdirSync,
-  readdirSync,
-  readFileSync,
-  renameSync,
-  writeFileSync,
-} from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { diagnostic, GradusError } from '@gradus/autodiff';
 import { type CallSpec, loadModel, type TrainConfig } from '@gradus/dsl';
 import { parseSpace, refineSpace, type SearchSpace, type TrialParams, trialParams } from '@gradus/optim';
 import { describeCall } from '../cli/run-config.js';
+import {
+  allocateNumbered,
+  dirName,
+  RUN_FILES,
+  runsRoot as runsRootOf,
+  writeFileAtomic,
+} from '../cli/run-dir.js';
 import { VERSION } from '../version.js';
 import { type AppliedTrial, applyTrial, resolveTargets, type Target } from './apply.js';
 import type { TrialOutput } from './pool.js';
@@ -56,8 +55,8 @@ export interface SearchManifest {
   readonly trainArgs: readonly string[];
 }
 
-/** A trial's log file, inside its directory. */
-export const TRIAL_LOG = 'log.jsonl';
+/** A trial's log file, inside its run directory. */
+export const TRIAL_LOG = RUN_FILES.log;
 
 export const SEARCH_FILES = { manifest: 'search.json', trials: 'trials.jsonl', best: 'best.json' } as const;
 
@@ -71,13 +70,6 @@ export interface PlannedTrial {
   readonly flags: string;
   /** Set when the trial's settings are refused before it runs (a value the train block rejects). */
   readonly refused?: string;
-}
-
-/** Writes through a temporary file and a rename: a crash leaves the old file or the new one. */
-function writeFileAtomic(path: string, text: string): void {
-  const tmp = `${path}.tmp-${process.pid}`;
-  writeFileSync(tmp, text);
-  renameSync(tmp, path);
 }
 
 export const modelHash = (text: string): string => createHash('sha256').update(text).digest('hex');
@@ -147,18 +139,8 @@ export function planTrials(
       const applied = applyTrial(params, targets, model.hypers, model.train);
       const flags = trialFlags(applied, params, targets);
       const at = join(o.dir, run);
-      // The trial's directory holds its checkpoint and its JSONL log.
-      const argv = [
-        'train',
-        model.file,
-        ...flags,
-        ...o.trainArgs,
-        '--checkpoint',
-        at,
-        '--log',
-        join(at, TRIAL_LOG),
-        '--json',
-      ];
+      // The trial is a run: its run directory holds its settings, checkpoint, log and summary.
+      const argv = ['train', model.file, ...flags, ...o.trainArgs, '--run-dir', at, '--json'];
       const shown = reproduceFlags(params, targets, {
         ...(applied.config.optimizer
           ? { optimizer: describeCall(applied.config.optimizer as CallSpec) }
@@ -292,23 +274,7 @@ export function refusedRecord(plan: PlannedTrial): TrialRecord {
 
 /** The next free `<root>/<model>/search-<n>`, made with a plain mkdir so two searches never share one. */
 export function newSearchDir(root: string, model: string): string {
-  const parent = join(resolve(root), model.replace(/[^A-Za-z0-9_.-]/g, '_') || '_');
-  mkdirSync(parent, { recursive: true });
-  let n = 1;
-  for (const f of readdirSync(parent)) {
-    const m = /^search-([1-9][0-9]*)$/.exec(f);
-    if (m) n = Math.max(n, Number(m[1]) + 1);
-  }
-  for (;;) {
-    const dir = join(parent, `search-${n}`);
-    try {
-      mkdirSync(dir);
-      return dir;
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
-      n++;
-    }
-  }
+  return allocateNumbered(join(resolve(root), dirName(model)), 'search-');
 }
 
 /** Trials already recorded in a search directory (a resumed search skips them). */
@@ -398,7 +364,7 @@ export function searchTargets(model: SearchModel, space: SearchSpace): ReadonlyM
 }
 
 /** Where searches go unless `--dir` names one: `$GRADUS_RUNS`, else `./runs` (as runs do). */
-export const runsRoot = (): string => resolve(process.env.GRADUS_RUNS || 'runs');
+export const runsRoot = (): string => runsRootOf();
 
 /** A search's id on a queue: the same search (directory and settings) always has the same id. */
 export const searchId = (dir: string, m: SearchManifest): string =>
