@@ -28,7 +28,7 @@ import { UsageError } from './model-file.js';
  * otherwise surface only as a NaN loss (Gather) or a silently zero target row (OneHot).
  */
 export function bindInputs(
-  model: ModelInfo,
+  model: Pick<ModelInfo, 'inputs'>,
   columns: Columns,
   source: string,
   graph?: Graph,
