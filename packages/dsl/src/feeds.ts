@@ -60,7 +60,7 @@ export function inputsNeededBy(graph: Graph, outputs: readonly string[]): Map<st
  * absent (rows without labels for predict); a missing one is named with the outputs that need it.
  */
 export function bindInputs(
-  model: ModelInfo,
+  model: Pick<ModelInfo, 'inputs'>,
   columns: Columns,
   source: string,
   graph?: Graph,

@@ -11,3 +11,21 @@ export * from '@gradus/optim';
 export { buildCli, runCli, runCliAsync, VERSION } from './cli/main.js';
 export * from './doctor/index.js';
 export { type ExportOnnxOptions, exportOnnx, type OnnxExport, writeOnnx } from './export-onnx.js';
+export {
+  applySettings,
+  type BackendChoice,
+  type FitModel,
+  type FitResult,
+  type FitSettings,
+  fit,
+  type GraphFactory,
+} from './fit.js';
+export {
+  type ColumnsLike,
+  type InMemoryData,
+  type InputDecl,
+  type PrepareDataOptions,
+  type PreparedData,
+  prepareData,
+} from './prepare-data.js';
+export { SCHEDULE_LENGTH_TOLERANCE, scheduleLength, scheduleLengthWarning } from './run-length.js';

@@ -1,33 +1,29 @@
 import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { type Backend, cpu, cpuFallingBack, gpu, gpuProblem, js } from '@gradus/backends';
-import { bindInputs, loadModel, UsageError } from '@gradus/dsl';
+import { loadModel, UsageError } from '@gradus/dsl';
 import {
   type Callback,
   CHECKPOINT_FILE,
   type Checkpoint,
-  type Columns,
   charts,
-  type DataSpec,
-  type EvalSet,
   gatherRows,
-  hostRunLength,
-  isHostDriven,
   jsonlLog,
   type LineWriter,
   loadCheckpoint,
-  loadData,
   metricPlotFile,
   openJsonLines,
   PLOT_FILES,
   progress,
-  splitValidation,
+  runLength,
   stepTrace,
   type TrainResult,
   train,
   twoCoordinates,
 } from '@gradus/optim';
 import { VERSION } from '../version.js';
+import { prepareData } from '../prepare-data.js';
+import { scheduleLengthWarning } from '../run-length.js';
 import { fmt, type Io } from './output.js';
 import { applySettingFlags, DEFAULT_OPTIMIZER, describeCall } from './run-config.js';
 import {
@@ -263,42 +259,36 @@ export function trainCommand(path: string, given: TrainCliOptions, io: Io): numb
     for (const f of names) claim(join(opts.plot, f), 'the chart', opts);
   }
 
-  let trainCols: Columns | undefined;
-  let evaluation: EvalSet | undefined;
-  let dataDescription = 'no data';
-  if (inputNames.length > 0) {
-    const spec: DataSpec | undefined = config.data;
-    if (!spec) {
-      throw new UsageError(
-        `model ${model.name} has inputs (${inputNames.join(', ')}) but no data`,
-        'add `data = ...` to its train block or pass --data',
-      );
-    }
-    const loaded = loadData(spec, 'path' in spec && opts.data === spec.path ? process.cwd() : dirname(path));
-    const bound = bindInputs(model, loaded.train, loaded.description, trainModel.graph);
-    dataDescription = loaded.description;
-    if (loaded.test) {
-      trainCols = bound;
-      evaluation = {
-        split: 'test',
-        columns: bindInputs(model, loaded.test, `${loaded.description} (test split)`, trainModel.graph),
-      };
-    } else if (config.validation !== undefined && config.validation > 0 && config.validation < 1) {
-      const split = splitValidation(bound, inputNames, config.validation, seed);
-      trainCols = split.train;
-      evaluation = { split: 'validation', columns: split.validation };
-    } else trainCols = bound;
-  }
+  // The data: loaded, bound to the inputs and split exactly as fit() does (prepare-data.ts).
+  const prepared = prepareData({
+    modelName: model.name,
+    inputs: model.inputs,
+    graph: trainModel.graph,
+    ...(config.data ? { data: config.data } : {}),
+    baseDir:
+      config.data && 'path' in config.data && opts.data === config.data.path ? process.cwd() : dirname(path),
+    ...(config.validation !== undefined ? { validation: config.validation } : {}),
+    seed,
+  });
+  const trainCols = prepared.train;
+  const evaluation = prepared.evaluation;
+  const dataDescription = prepared.description;
   const optimizer = config.optimizer ?? DEFAULT_OPTIMIZER;
   const paramCount = model.params.reduce((n, p) => n + (p.shape as number[]).reduce((a, b) => a * b, 1), 0);
-  const rows = trainCols ? trainCols[inputNames[0]].shape[0] : 0;
-  // Host-driven optimisers (L-BFGS, Newton) take every example at every step.
-  const fullBatch = isHostDriven(optimizer);
-  const batch = trainCols ? (fullBatch ? rows : Math.max(1, Math.min(config.batch ?? 32, rows))) : 1;
-  const batchesPerEpoch = trainCols ? Math.ceil(rows / batch) : 1;
-  // `coordinate(sweeps = n)` sets the length of a run that gives neither steps nor epochs.
-  const steps = config.steps ?? (config.epochs === undefined ? hostRunLength(optimizer) : undefined);
-  const totalSteps = steps ?? (config.epochs ?? 10) * batchesPerEpoch;
+  // One rule for the run's length (run-length.ts), which `gradus schedule` counts by too.
+  const length = runLength({
+    rows: prepared.rows.train,
+    optimizer,
+    ...(config.batch !== undefined ? { batch: config.batch } : {}),
+    ...(config.epochs !== undefined ? { epochs: config.epochs } : {}),
+    ...(config.steps !== undefined ? { steps: config.steps } : {}),
+  });
+  const { batch, fullBatch, totalSteps } = length;
+  const steps = length.by === 'steps' ? totalSteps : undefined;
+  // Said when the run starts; a resumed run continues it without repeating the warning.
+  const lengthWarning =
+    config.schedule && !opts.resume ? scheduleLengthWarning(config.schedule, totalSteps) : undefined;
+  if (lengthWarning) io.err(lengthWarning);
 
   // What a resumed run must repeat to continue bit-identically; saved with every checkpoint.
   const settings: Record<string, string | number> = {
@@ -444,6 +434,7 @@ export function trainCommand(path: string, given: TrainCliOptions, io: Io): numb
       inputNames,
       ...(trainCols ? { train: trainCols } : {}),
       ...(evaluation ? { evaluation } : {}),
+      ...(prepared.test ? { test: prepared.test } : {}),
       optimizer,
       ...(config.schedule ? { schedule: config.schedule } : {}),
       ...(config.batch !== undefined ? { batch: config.batch } : {}),
@@ -491,6 +482,7 @@ export function trainCommand(path: string, given: TrainCliOptions, io: Io): numb
         ...(result.evaluation
           ? { evaluation: { split: result.evaluation.split, loss: result.evaluation.loss, metrics } }
           : {}),
+        ...(result.test ? { test: { loss: result.test.loss, metrics: result.test.metrics } } : {}),
         steps: result.steps,
         seconds: result.seconds,
         compileSeconds: result.compileSeconds,
@@ -506,8 +498,13 @@ export function trainCommand(path: string, given: TrainCliOptions, io: Io): numb
           .map(([k, v]) => `, ${k} ${fmt(v)}`)
           .join('')}`
       : '';
+    const testText = result.test
+      ? `; test loss ${fmt(result.test.loss)}${Object.entries(result.test.metrics)
+          .map(([k, v]) => `, test ${k} ${fmt(v)}`)
+          .join('')}`
+      : '';
     io.out(
-      `done: ${result.steps} steps in ${result.seconds.toFixed(2)} s (compile ${result.compileSeconds.toFixed(2)} s); final training loss ${fmt(result.finalLoss)}${evalText}`,
+      `done: ${result.steps} steps in ${result.seconds.toFixed(2)} s (compile ${result.compileSeconds.toFixed(2)} s); final training loss ${fmt(result.finalLoss)}${evalText}${testText}`,
     );
     if (model.params.length > 0 && paramCount <= 8) {
       io.out(

@@ -129,7 +129,13 @@ export interface TrainResult {
   readonly epochs: number;
   /** The training loss of the last step taken. */
   readonly finalLoss: number;
+  /** The last evaluation during training (of the validation split, when there is one). */
   readonly evaluation?: EvalEvent;
+  /**
+   * The test split's one evaluation after the last step, when the spec has a `test` split
+   * (callbacks also see it as an `onEval` of split `test`, `endOfRun` set).
+   */
+  readonly test?: EvalEvent;
   readonly seconds: number;
   readonly compileSeconds: number;
   readonly stopped?: Stop;

@@ -4,5 +4,6 @@ export * from './callbacks/index.js';
 export * from './checkpoint.js';
 export * from './loop.js';
 export * from './plot.js';
+export * from './run-length.js';
 export * from './session.js';
 export * from './trainer.js';

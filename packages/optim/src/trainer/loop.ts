@@ -18,6 +18,8 @@ export function runLoop(session: Session, callbacks: readonly Callback[]): Train
   let stopped: (Stop & StopOptions) | undefined;
   let lastEvaluated: Readonly<Record<string, Tensor>> | undefined;
   const warnings: string[] = [];
+  /** Params were written (a restored best evaluation) after the last evaluation chose its params. */
+  let paramsSet = false;
   const readParams = () => {
     const params: Record<string, Tensor> = Object.create(null);
     for (const p of session.paramNames) params[p] = exe.read(p);
@@ -51,6 +53,7 @@ export function runLoop(session: Session, callbacks: readonly Callback[]): Train
     evaluatedParams: () => lastEvaluated,
     setParams(params) {
       for (const [p, t] of Object.entries(params)) exe.write(p, t);
+      paramsSet = true;
     },
   };
   const hooks = <K extends keyof Callback>(k: K) =>
@@ -66,6 +69,7 @@ export function runLoop(session: Session, callbacks: readonly Callback[]): Train
       params = c.evalParams(ctx);
       if (params) break;
     }
+    paramsSet = false;
     const e = session.evaluate(params, step, endOfRun);
     if (!e) return undefined;
     lastEvaluated = params ?? readParams();
@@ -116,6 +120,22 @@ export function runLoop(session: Session, callbacks: readonly Callback[]): Train
     for (const c of onStepEnd) c.onStepEnd(ctx);
     if (stopped) break;
   }
+  // The test split, once: with the params the run ends with (restored ones as they are, else
+  // what evaluations score, the Polyak averages), unless the params were ruined (NaN).
+  let test: EvalEvent | undefined;
+  if (session.evaluateTest && !(stopped && stopped.keep === false)) {
+    let params: Readonly<Record<string, Tensor>> | undefined;
+    if (!paramsSet)
+      for (const c of evalParamHooks) {
+        params = c.evalParams(ctx);
+        if (params) break;
+      }
+    const e = session.evaluateTest(params, step);
+    if (e) {
+      test = { ...e };
+      for (const c of onEval) c.onEval(test, ctx);
+    }
+  }
   for (const c of callbacks) c.onTrainEnd?.(ctx);
   const seconds = (performance.now() - t1) / 1000;
   return {
@@ -123,6 +143,7 @@ export function runLoop(session: Session, callbacks: readonly Callback[]): Train
     epochs: batcher.epochOf(Math.max(step - 1, 0)) + 1,
     finalLoss: ctx.run.lastLoss ?? Number.NaN,
     ...(lastEval ? { evaluation: lastEval } : {}),
+    ...(test ? { test } : {}),
     seconds,
     compileSeconds: session.compileSeconds,
     ...(ctx.stopped ? { stopped: ctx.stopped } : {}),

@@ -10,6 +10,7 @@ import type { GradientTransformation } from '../transforms/types.js';
 import { Batcher, gatherRows } from './batches.js';
 import type { Callback, EvalEvent } from './callback.js';
 import type { Checkpoint, RunState } from './checkpoint.js';
+import { runLength } from './run-length.js';
 
 export interface EvalSet {
   /** Which split the numbers describe, for reports: 'test', 'validation' or 'train'. */
@@ -26,7 +27,14 @@ export interface TrainSpec {
   /** The model's data inputs, in the order of the columns to feed. */
   readonly inputNames: readonly string[];
   readonly train?: Columns;
+  /** What evaluations during training score (early stopping, plateau and reports read it). */
   readonly evaluation?: EvalSet;
+  /**
+   * A held-out split scored once, after the last step, with the params the run ends with (the
+   * restored best ones, or the Polyak averages): reported as an evaluation of split `test` and
+   * as `TrainResult.test`. Nothing during training reads it.
+   */
+  readonly test?: EvalSet;
   /**
    * A catalogue call as in a `train { }` block (`{ name: 'adam', args: { lr: 1e-3 } }`, the
    * host-driven `lbfgs`, `bfgs` and `newton` included), or any gradient transformation: a named
@@ -104,6 +112,11 @@ export interface Session {
     step: number,
     endOfRun: boolean,
   ): Omit<EvalEvent, 'plateauScale'> | undefined;
+  /** Scores `params` on the spec's `test` split, as `evaluate` does; undefined without one. */
+  evaluateTest?(
+    params: Readonly<Record<string, Tensor>> | undefined,
+    step: number,
+  ): Omit<EvalEvent, 'plateauScale'> | undefined;
 }
 
 /**
@@ -152,14 +165,17 @@ export function prepareSession(spec: TrainSpec, callbacks: readonly Callback[]):
   const paramNames = g.params().map((p) => p.attrs.name as string);
 
   const rows = spec.inputNames.length === 0 ? 0 : (spec.train?.[spec.inputNames[0]].shape[0] ?? 0);
-  const batch = host ? Math.max(1, rows) : Math.max(1, Math.min(spec.batch ?? 32, rows || 1));
+  const length = runLength({
+    rows,
+    optimizer: spec.optimizer,
+    ...(spec.batch !== undefined ? { batch: spec.batch } : {}),
+    ...(spec.epochs !== undefined ? { epochs: spec.epochs } : {}),
+    ...(spec.steps !== undefined ? { steps: spec.steps } : {}),
+  });
+  const batch = length.batch;
   const shuffle = host ? false : (spec.shuffle ?? true);
   const batcher = new Batcher(spec.train ?? {}, spec.inputNames, batch, shuffle, spec.seed);
-  const totalSteps =
-    spec.steps ??
-    (spec.epochs === undefined && host?.steps !== undefined
-      ? host.steps
-      : (spec.epochs ?? 10) * batcher.batchesPerEpoch);
+  const totalSteps = length.totalSteps;
   const evalSet: EvalSet = spec.evaluation ?? { split: 'train', columns: spec.train ?? {} };
   const evalRows = spec.inputNames.length === 0 ? 0 : evalSet.columns[spec.inputNames[0]].shape[0];
 
@@ -196,8 +212,14 @@ export function prepareSession(spec: TrainSpec, callbacks: readonly Callback[]):
   }
   const compileSeconds = (performance.now() - t0) / 1000;
 
-  const evaluate: Session['evaluate'] = (params, step, endOfRun) => {
+  const score = (
+    set: EvalSet,
+    params: Readonly<Record<string, Tensor>> | undefined,
+    step: number,
+    endOfRun: boolean,
+  ): Omit<EvalEvent, 'plateauScale'> | undefined => {
     if (!evalExe) return undefined;
+    const evalRows = spec.inputNames.length === 0 ? 0 : set.columns[spec.inputNames[0]].shape[0];
     for (const name of evalExe.variables)
       if (exe.variables.includes(name)) evalExe.write(name, exe.read(name));
     if (params) for (const [p, t] of Object.entries(params)) evalExe.write(p, t);
@@ -209,7 +231,7 @@ export function prepareSession(spec: TrainSpec, callbacks: readonly Callback[]):
         evalRows === 0
           ? {}
           : gatherRows(
-              evalSet.columns,
+              set.columns,
               spec.inputNames,
               Int32Array.from({ length: take }, (_, i) => s + i),
             );
@@ -224,12 +246,14 @@ export function prepareSession(spec: TrainSpec, callbacks: readonly Callback[]):
     return {
       step,
       epoch: batcher.epochOf(Math.max(step - 1, 0)),
-      split: evalSet.split,
+      split: set.split,
       loss: sums.loss / seen,
       metrics,
       ...(endOfRun ? { endOfRun } : {}),
     };
   };
+  const evaluate: Session['evaluate'] = (params, step, endOfRun) => score(evalSet, params, step, endOfRun);
+  const test = spec.test;
 
   return {
     modelName: spec.modelName,
@@ -249,6 +273,7 @@ export function prepareSession(spec: TrainSpec, callbacks: readonly Callback[]):
     lr,
     evalSplit: evalExe ? evalSet.split : undefined,
     evaluate,
+    ...(test && evalExe ? { evaluateTest: (params, step) => score(test, params, step, true) } : {}),
   };
 }
 
