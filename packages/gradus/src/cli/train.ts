@@ -27,6 +27,7 @@ import {
   train,
   twoCoordinates,
 } from '@gradus/optim';
+import { interruptSetup } from './interrupt.js';
 import { fmt, type Io } from './output.js';
 import { applySettingFlags, DEFAULT_OPTIMIZER, describeCall } from './run-config.js';
 
@@ -245,6 +246,10 @@ export function trainCommand(path: string, opts: TrainCliOptions, io: Io): numbe
     : undefined;
   const traceParams = (opts.trace !== undefined && paramCount <= TRACE_PARAM_LIMIT) || coords !== undefined;
   const callbacks: Callback[] = [];
+  // Ctrl-C: first, so the run counts as over (and Ctrl-C exits at once) before charts are drawn.
+  const interruption =
+    io.interrupt && interruptSetup(io.interrupt, io, { model: model.name, checkpointDir, settings });
+  if (interruption) callbacks.push(interruption.callback);
   if (log) callbacks.push(jsonlLog(log));
   if (trace) callbacks.push(stepTrace(trace));
   if (!opts.json) callbacks.push(progress(io));
@@ -310,6 +315,7 @@ export function trainCommand(path: string, opts: TrainCliOptions, io: Io): numbe
   );
 
   const metrics: Record<string, number> = { ...(result.evaluation?.metrics ?? {}) };
+  const interrupted = result.stopped?.reason === 'interrupted' ? result.stopped : undefined;
   if (opts.json) {
     io.out(
       JSON.stringify({
@@ -325,7 +331,7 @@ export function trainCommand(path: string, opts: TrainCliOptions, io: Io): numbe
         ...(result.stopped ? { stopped: result.stopped.reason, message: result.stopped.message } : {}),
       }),
     );
-  } else {
+  } else if (!interrupted) {
     const evalText = result.evaluation
       ? `; ${result.evaluation.split} loss ${fmt(result.evaluation.loss)}${Object.entries(
           result.evaluation.metrics,
@@ -346,6 +352,7 @@ export function trainCommand(path: string, opts: TrainCliOptions, io: Io): numbe
     if (result.restored) io.out(result.restored.message);
     if (checkpointDir) io.out(`checkpoint: ${join(checkpointDir, CHECKPOINT_FILE)}`);
   }
+  if (interrupted && interruption) return interruption.report(interrupted.message);
   if (result.stopped && result.stopped.reason !== 'early_stop') {
     io.err(`error: ${result.stopped.message}`);
     return 1;

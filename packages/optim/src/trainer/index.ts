@@ -6,3 +6,4 @@ export * from './loop.js';
 export * from './plot.js';
 export * from './session.js';
 export * from './trainer.js';
+export * from './write-guard.js';
