@@ -1,6 +1,7 @@
 import { GradusError } from '@gradus/autodiff';
 import { ModelErrors, UsageError } from '@gradus/dsl';
 import { compactNumber } from '@gradus/optim';
+import type { Interruptible } from './interrupt.js';
 
 /** Where the CLI writes; tests substitute buffers. */
 export interface Io {
@@ -8,6 +9,8 @@ export interface Io {
   err(text: string): void;
   /** Colour and progress bars only on a terminal. */
   readonly tty: boolean;
+  /** Set when `gradus train` runs in its own thread: Ctrl-C then stops training gracefully. */
+  readonly interrupt?: Interruptible;
 }
 
 export const processIo: Io = {

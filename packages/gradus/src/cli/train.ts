@@ -24,6 +24,7 @@ import {
 import { VERSION } from '../version.js';
 import { prepareData } from '../prepare-data.js';
 import { scheduleLengthWarning } from '../run-length.js';
+import { interruptSetup } from './interrupt.js';
 import { fmt, type Io } from './output.js';
 import { applySettingFlags, DEFAULT_OPTIMIZER, describeCall } from './run-config.js';
 import {
@@ -392,6 +393,10 @@ export function trainCommand(path: string, given: TrainCliOptions, io: Io): numb
     : undefined;
   const traceParams = (opts.trace !== undefined && paramCount <= TRACE_PARAM_LIMIT) || coords !== undefined;
   const callbacks: Callback[] = [];
+  // Ctrl-C: first, so the run counts as over (and Ctrl-C exits at once) before charts are drawn.
+  const interruption =
+    io.interrupt && interruptSetup(io.interrupt, io, { model: model.name, checkpointDir, settings });
+  if (interruption) callbacks.push(interruption.callback);
   if (log) callbacks.push(jsonlLog(log));
   if (trace) callbacks.push(stepTrace(trace));
   if (!opts.json) callbacks.push(progress(io));
@@ -473,6 +478,7 @@ export function trainCommand(path: string, given: TrainCliOptions, io: Io): numb
     ...(result.stopped ? { message: result.stopped.message } : {}),
     ...(result.restored ? { restoredStep: result.restored.step } : {}),
   });
+  const interrupted = result.stopped?.reason === 'interrupted' ? result.stopped : undefined;
   if (opts.json) {
     io.out(
       JSON.stringify({
@@ -490,7 +496,7 @@ export function trainCommand(path: string, given: TrainCliOptions, io: Io): numb
         runDir: resolve(runDir),
       }),
     );
-  } else {
+  } else if (!interrupted) {
     const evalText = result.evaluation
       ? `; ${result.evaluation.split} loss ${fmt(result.evaluation.loss)}${Object.entries(
           result.evaluation.metrics,
@@ -517,6 +523,7 @@ export function trainCommand(path: string, given: TrainCliOptions, io: Io): numb
     if (opts.checkpoint) io.out(`checkpoint: ${join(checkpointDir, CHECKPOINT_FILE)}`);
     io.out(`run: ${shownPath(runDir)}`);
   }
+  if (interrupted && interruption) return interruption.report(interrupted.message);
   if (result.stopped && result.stopped.reason !== 'early_stop') {
     io.err(`error: ${result.stopped.message}`);
     return 1;

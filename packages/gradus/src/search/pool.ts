@@ -3,10 +3,8 @@
  * slow trials share the cores well. Which thread runs a trial changes nothing about it (its
  * settings and seed are fixed before it is queued), so results do not depend on `--workers`.
  */
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
+import { workerSpec } from '../threads.js';
 
 /** One trial for a worker: the `gradus` arguments it runs. */
 export interface TrialJob {
@@ -24,37 +22,13 @@ export interface TrialOutput {
 }
 
 /**
- * How to start a trial thread. Built, the worker is its own file beside the bundle
- * (`dist/trial-worker.js`). Run from the sources (tests, `pnpm gradus`), it is TypeScript: the
- * thread starts from a few lines that register tsx's loader (with the repository's tsconfig, for
- * the workspace's path aliases, whatever the working directory is) and then import it.
- */
-function workerSpec(): { script: string | URL; eval: boolean } {
-  const here = import.meta.url;
-  if (!here.endsWith('.ts')) return { script: new URL('./trial-worker.js', here), eval: false };
-  const worker = new URL('../trial-worker.ts', here).href;
-  const repo = join(dirname(fileURLToPath(here)), '..', '..', '..', '..');
-  const api = pathToFileURL(
-    createRequire(here)
-      .resolve('tsx/esm/api')
-      .replace(/\.cjs$/, '.mjs'),
-  ).href;
-  const script = `(async () => {
-    const { register } = await import(${JSON.stringify(api)});
-    register({ tsconfig: ${JSON.stringify(join(repo, 'tsconfig.json'))} });
-    await import(${JSON.stringify(worker)});
-  })();`;
-  return { script, eval: true };
-}
-
-/**
  * Persistent trial threads: each takes the next trial when it is free, so fast and slow trials
  * share the cores well, and a thread's start (loading Gradus, ~50 ms built, seconds from the
  * sources) is paid once, not per trial. A thread that dies (out of memory, say) fails its trial
  * with the reason and is replaced by a fresh one.
  */
 export class TrialThreads {
-  private readonly spec = workerSpec();
+  private readonly spec = workerSpec('trial-worker');
   private readonly idle: Worker[] = [];
   private readonly all = new Set<Worker>();
   private readonly waiting: { job: TrialJob; resolve: (r: TrialOutput) => void }[] = [];

@@ -2,6 +2,7 @@ import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node
 import { join } from 'node:path';
 import { type DType, diagnostic, GradusError, type Tensor } from '@gradus/autodiff';
 import type { PlateauState } from '../schedules/plateau.js';
+import { guardedWrite } from './write-guard.js';
 
 export const CHECKPOINT_FILE = 'checkpoint.json';
 const FORMAT = 'gradus-checkpoint';
@@ -66,24 +67,24 @@ export function saveCheckpoint(dir: string, c: Checkpoint): string {
       Object.create(null);
     for (const [name, t] of Object.entries(c.variables))
       variables[name] = { shape: t.shape, dtype: t.dtype, data: Array.from(t.data) };
-    writeFileSync(
-      tmp,
-      JSON.stringify(
-        {
-          format: FORMAT,
-          version: VERSION,
-          model: c.model,
-          step: c.step,
-          seed: c.seed,
-          dtype: c.dtype,
-          ...(c.run ? { run: c.run } : {}),
-          ...(c.settings ? { settings: c.settings } : {}),
-          variables,
-        },
-        encode,
-      ),
+    const text = JSON.stringify(
+      {
+        format: FORMAT,
+        version: VERSION,
+        model: c.model,
+        step: c.step,
+        seed: c.seed,
+        dtype: c.dtype,
+        ...(c.run ? { run: c.run } : {}),
+        ...(c.settings ? { settings: c.settings } : {}),
+        variables,
+      },
+      encode,
     );
-    renameSync(tmp, path);
+    guardedWrite(() => {
+      writeFileSync(tmp, text);
+      renameSync(tmp, path);
+    });
     return path;
   } catch (e) {
     try {

@@ -7,3 +7,4 @@ export * from './plot.js';
 export * from './run-length.js';
 export * from './session.js';
 export * from './trainer.js';
+export * from './write-guard.js';

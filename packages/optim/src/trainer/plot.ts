@@ -8,6 +8,7 @@ import type { Backend } from '@gradus/backends';
 // Types only: loading vega takes over a second, so it is loaded only to render (see `renderSvgs`).
 import type * as vega from 'vega';
 import type { TopLevelSpec } from 'vega-lite';
+import { guardedWrite } from './write-guard.js';
 
 /** One training step as the charts see it. */
 export interface StepPoint {
@@ -79,8 +80,10 @@ export function writePlots(dir: string, run: PlotInput): string[] {
     return charts.map((c, i) => {
       const path = join(dir, c.file);
       const tmp = `${path}.tmp-${process.pid}`;
-      writeFileSync(tmp, svgs[i]);
-      renameSync(tmp, path);
+      guardedWrite(() => {
+        writeFileSync(tmp, svgs[i]);
+        renameSync(tmp, path);
+      });
       return path;
     });
   } catch (e) {

@@ -2,6 +2,7 @@ export * from './charts.js';
 export * from './checkpoints.js';
 export * from './early-stop.js';
 export * from './format.js';
+export * from './interrupt.js';
 export * from './json-lines.js';
 export * from './jsonl-log.js';
 export * from './polyak.js';

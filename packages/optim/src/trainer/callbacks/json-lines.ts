@@ -1,4 +1,5 @@
 import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { guardedWrite } from '../write-guard.js';
 
 /** Writes one JSON object per line. */
 export type LineWriter = (line: object) => void;
@@ -11,7 +12,7 @@ export type LineWriter = (line: object) => void;
  * ends up exactly as an uninterrupted run would have left it. Throws the file system's error.
  */
 export function openJsonLines(file: string, resumeStep?: number): LineWriter {
-  if (resumeStep === undefined || !existsSync(file)) writeFileSync(file, '');
+  if (resumeStep === undefined || !existsSync(file)) guardedWrite(() => writeFileSync(file, ''));
   else {
     const kept = readFileSync(file, 'utf8')
       .split('\n')
@@ -24,7 +25,10 @@ export function openJsonLines(file: string, resumeStep?: number): LineWriter {
           return false;
         }
       });
-    writeFileSync(file, kept.map((l) => `${l}\n`).join(''));
+    guardedWrite(() => writeFileSync(file, kept.map((l) => `${l}\n`).join('')));
   }
-  return (line: object) => appendFileSync(file, `${JSON.stringify(line)}\n`);
+  return (line: object) => {
+    const text = `${JSON.stringify(line)}\n`;
+    guardedWrite(() => appendFileSync(file, text));
+  };
 }
