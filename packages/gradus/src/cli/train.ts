@@ -1,5 +1,6 @@
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { GradusError } from '@gradus/autodiff';
 import { type Backend, cpu, cpuFallingBack, gpu, gpuProblem, js } from '@gradus/backends';
 import { bindInputs, loadModel, UsageError } from '@gradus/dsl';
 import {
@@ -17,9 +18,9 @@ import {
   type LineWriter,
   loadCheckpoint,
   loadData,
-  metricPlotFile,
   openJsonLines,
-  PLOT_FILES,
+  plotFileNames,
+  prepareChartDir,
   progress,
   splitValidation,
   stepTrace,
@@ -160,15 +161,14 @@ export function trainCommand(path: string, opts: TrainCliOptions, io: Io): numbe
   if (opts.plot) {
     // Made now, so an unusable chart directory fails before training, not after it.
     try {
-      mkdirSync(opts.plot, { recursive: true });
+      prepareChartDir(opts.plot);
     } catch (e) {
-      throw new UsageError(
-        `cannot use ${opts.plot} for charts: ${(e as NodeJS.ErrnoException).code ?? String(e)}`,
-      );
+      if (e instanceof GradusError) throw new UsageError(e.diagnostics[0].message);
+      throw e;
     }
   }
   if (opts.plot && !opts.resume) {
-    const names = [PLOT_FILES.loss, PLOT_FILES.path, ...model.outputs.map((o) => metricPlotFile(o.name))];
+    const names = plotFileNames(model.outputs.map((o) => o.name));
     for (const f of names) claim(join(opts.plot, f), 'the chart', opts);
   }
 
