@@ -1,7 +1,7 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { spiral } from '@gradus/optim';
+import { SPLIT_COLOURS, spiral } from '@gradus/optim';
 import { describe, expect, it } from 'vitest';
 import { cli, repoModel } from './helpers.js';
 
@@ -98,5 +98,59 @@ describe('an unusable chart directory', () => {
     expect(r.code).toBe(1);
     expect(r.err).toMatch(/cannot use .*charts for charts: ENOTDIR/);
     expect(r.out).toBe('');
+  });
+});
+
+describe('gradus train --plot DIR', () => {
+  it('writes smoothed loss and metric charts, learning rate, gradient norm and an index of them all', () => {
+    const dir = join(tmp, 'charts-e2e');
+    const r = cli(
+      'train',
+      repoModel('two_layer.model'),
+      '--set',
+      'validation=0.2',
+      '--set',
+      'epochs=5',
+      '--plot',
+      dir,
+    );
+    expect(r.err).toBe('');
+    expect(r.code).toBe(0);
+    const files = ['loss.svg', 'accuracy.svg', 'lr.svg', 'grad_norm.svg'];
+    expect(readdirSync(dir).sort()).toEqual([...files, 'index.html'].sort());
+    expect(r.out).toContain(`charts: ${[...files, 'index.html'].map((f) => join(dir, f)).join(', ')}`);
+    const html = readFileSync(join(dir, 'index.html'), 'utf8');
+    expect([...html.matchAll(/<img src="([^"]+)"/g)].map((m) => m[1])).toEqual(files);
+    // One colour per split in every chart: the training batches blue, the validation split orange.
+    for (const f of ['loss.svg', 'accuracy.svg']) {
+      const svg = readFileSync(join(dir, f), 'utf8');
+      const strokes = (split: string) =>
+        new Set(
+          [
+            ...svg.matchAll(
+              new RegExp(
+                `split: ${split}" role="graphics-symbol" aria-roledescription="line mark"[^>]*stroke="([^"]+)"`,
+                'g',
+              ),
+            ),
+          ].map((m) => m[1]),
+        );
+      expect(strokes('train')).toEqual(new Set([SPLIT_COLOURS.train]));
+      expect(strokes('validation')).toEqual(new Set([SPLIT_COLOURS.validation]));
+      expect(svg).toMatch(/stroke-width="1" opacity="0.25"/);
+    }
+    expect(readFileSync(join(dir, 'lr.svg'), 'utf8')).toContain('TwoLayerNet: learning rate');
+    expect(readFileSync(join(dir, 'grad_norm.svg'), 'utf8')).toContain('TwoLayerNet: gradient norm');
+  });
+
+  it('refuses a path under /proc at once, naming it', () => {
+    const t = Date.now();
+    const r = cli('train', repoModel('ravine.model'), '--plot', '/proc/gradus-charts');
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(
+      /cannot use \/proc\/gradus-charts for charts: ENOENT: cannot make \/proc\/gradus-charts/,
+    );
+    expect(r.out).toBe('');
+    expect(Date.now() - t).toBeLessThan(10_000);
   });
 });

@@ -1,5 +1,6 @@
 import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
+import { GradusError } from '@gradus/autodiff';
 import { type Backend, cpu, cpuFallingBack, gpu, gpuProblem, js } from '@gradus/backends';
 import { loadModel, UsageError } from '@gradus/dsl';
 import {
@@ -13,7 +14,8 @@ import {
   loadCheckpoint,
   metricPlotFile,
   openJsonLines,
-  PLOT_FILES,
+  plotFileNames,
+  prepareChartDir,
   progress,
   runLength,
   stepTrace,
@@ -21,9 +23,9 @@ import {
   train,
   twoCoordinates,
 } from '@gradus/optim';
-import { VERSION } from '../version.js';
 import { prepareData } from '../prepare-data.js';
 import { scheduleLengthWarning } from '../run-length.js';
+import { VERSION } from '../version.js';
 import { interruptSetup } from './interrupt.js';
 import { fmt, type Io } from './output.js';
 import { applySettingFlags, DEFAULT_OPTIMIZER, describeCall } from './run-config.js';
@@ -248,15 +250,14 @@ export function trainCommand(path: string, given: TrainCliOptions, io: Io): numb
   if (opts.plot) {
     // Made now, so an unusable chart directory fails before training, not after it.
     try {
-      mkdirSync(opts.plot, { recursive: true });
+      prepareChartDir(opts.plot);
     } catch (e) {
-      throw new UsageError(
-        `cannot use ${opts.plot} for charts: ${(e as NodeJS.ErrnoException).code ?? String(e)}`,
-      );
+      if (e instanceof GradusError) throw new UsageError(e.diagnostics[0].message);
+      throw e;
     }
   }
   if (opts.plot && !opts.resume) {
-    const names = [PLOT_FILES.loss, PLOT_FILES.path, ...model.outputs.map((o) => metricPlotFile(o.name))];
+    const names = plotFileNames(model.outputs.map((o) => o.name));
     for (const f of names) claim(join(opts.plot, f), 'the chart', opts);
   }
 

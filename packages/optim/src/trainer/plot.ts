@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync, renameSync, rmSync, type Stats, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { diagnostic, GradusError, type Graph, type Tensor } from '@gradus/autodiff';
 import type { Backend } from '@gradus/backends';
@@ -15,6 +15,10 @@ export interface StepPoint {
   readonly step: number;
   readonly loss: number;
   readonly metrics: Readonly<Record<string, number>>;
+  /** The learning rate the step used. */
+  readonly lr?: number;
+  /** The global norm of the gradient (before clipping). */
+  readonly gradNorm?: number;
 }
 
 /** One evaluation as the charts see it. */
@@ -48,8 +52,8 @@ export interface PlotInput {
   readonly landscape?: Landscape;
 }
 
-/** Train points per chart: longer runs are shown as means of consecutive steps. */
-const MAX_POINTS = 1000;
+/** Points per line: longer runs draw every k-th step (the smoothing is over all of them). */
+const MAX_POINTS = 2000;
 /** Grid resolution of the contour chart. */
 const GRID = 80;
 /** Step markers on the path only when there are this few (the lectures' zig-zags). */
@@ -57,40 +61,162 @@ const MAX_MARKERS = 300;
 /** Contour lines drawn. */
 const LEVELS = 14;
 
-/** The file names written by `writePlots`, by chart. */
-export const PLOT_FILES = { loss: 'loss.svg', path: 'path.svg' } as const;
-export const metricPlotFile = (metric: string): string => `${metric.replace(/[^\w.-]/g, '_')}.svg`;
+/**
+ * The weight of the exponential moving average drawn over the raw minibatch values, as
+ * TensorBoard's smoothing slider: s_t = w·s_{t−1} + (1 − w)·v_t from s_0 = 0, divided by 1 − w^t
+ * (debiased, so the curve starts at the first value instead of at 0).
+ */
+export const SMOOTHING = 0.9;
 
 /**
- * Writes SVG charts of a run into `dir`: `loss.svg` and one `<metric>.svg` per metric (training
- * steps against the evaluations) and, when the model has exactly two scalar coordinates,
- * `path.svg`: the optimiser's path over contours of the loss, as in the lectures' figures.
- * Returns the paths written. Rendering is Vega in Node with no browser.
+ * One colour per split, the same in every chart: the training batches and an evaluation of the
+ * training set are `train`. Other split names take the next colours in order of appearance.
+ */
+export const SPLIT_COLOURS: Readonly<Record<string, string>> = Object.freeze(
+  Object.assign(Object.create(null) as Record<string, string>, {
+    train: '#1f77b4',
+    validation: '#ff7f0e',
+    test: '#2ca02c',
+  }),
+);
+const MORE_COLOURS = ['#9467bd', '#8c564b', '#e377c2', '#7f7f7f', '#bcbd22', '#17becf'];
+
+/**
+ * A value more than `DIVERGED` times the run's starting level (its first values; their median when
+ * those are 0) means the run diverged: the axis then stops at `CLIP_AXIS` times that level and
+ * larger values are drawn at the top edge, with a note. Without it a diverged run's axis would run
+ * to 1e+300 and flatten everything that matters; growth over fewer decades (a gradient norm from
+ * a small start) is shown whole, on a log axis.
+ */
+const DIVERGED = 1e6;
+const CLIP_AXIS = 1e3;
+
+/** The file names written by `writePlots`, by chart. */
+export const PLOT_FILES = {
+  loss: 'loss.svg',
+  lr: 'lr.svg',
+  gradNorm: 'grad_norm.svg',
+  path: 'path.svg',
+  index: 'index.html',
+} as const;
+export const metricPlotFile = (metric: string): string => `${metric.replace(/[^\w.-]/g, '_')}.svg`;
+
+/** Every file `writePlots` may write for a model with these metrics (for claiming them up front). */
+export function plotFileNames(metrics: readonly string[]): string[] {
+  return [...new Set([...Object.values(PLOT_FILES), ...metrics.map(metricPlotFile)])];
+}
+
+/** The debiased exponential moving average of `values` (see SMOOTHING); non-finite values are skipped. */
+export function emaSmooth(values: readonly number[], weight = SMOOTHING): number[] {
+  let last = 0;
+  let n = 0;
+  return values.map((v) => {
+    if (!Number.isFinite(v)) return v;
+    n++;
+    last = weight * last + (1 - weight) * v;
+    return last / (1 - weight ** n);
+  });
+}
+
+/**
+ * Makes `dir` (and its parents) one level at a time and checks that a file can be written there,
+ * so an unusable chart directory fails at once with a clear error, before any training.
+ * (Node's recursive mkdir never returns on some paths under /proc.)
+ */
+export function prepareChartDir(dir: string): void {
+  const fail = (why: string): never => {
+    throw new GradusError(diagnostic('E0916', `cannot use ${dir} for charts: ${why}`));
+  };
+  const full = resolve(dir);
+  const missing: string[] = [];
+  for (let at = full; ; at = dirname(at)) {
+    let st: Stats | undefined;
+    try {
+      st = statSync(at);
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      // ENOTDIR: a parent is a file; walking up finds it.
+      if (code !== 'ENOENT' && code !== 'ENOTDIR') fail(`${code ?? String(e)}: cannot read ${at}`);
+    }
+    if (st) {
+      if (!st.isDirectory()) fail(`ENOTDIR: ${at} is not a directory`);
+      break;
+    }
+    missing.unshift(at);
+    if (dirname(at) === at) break;
+  }
+  for (const d of missing) {
+    try {
+      mkdirSync(d);
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code !== 'EEXIST') fail(`${code ?? String(e)}: cannot make ${d}`);
+    }
+  }
+  const probe = join(full, `.gradus-probe-${process.pid}`);
+  try {
+    writeFileSync(probe, '');
+    unlinkSync(probe);
+  } catch (e) {
+    fail(`${(e as NodeJS.ErrnoException).code ?? String(e)}: cannot write a file there`);
+  }
+}
+
+/**
+ * Writes SVG charts of a run into `dir`: `loss.svg` and one `<metric>.svg` per metric (the
+ * training batches, EMA-smoothed over the raw values drawn faintly, and the evaluations of each
+ * split), `lr.svg` and `grad_norm.svg` when the steps carry them, and, when the model has exactly
+ * two scalar coordinates, `path.svg`: the optimiser's path over contours of the loss, as in the
+ * lectures' figures. Then `index.html`, a page showing every chart. Each file is written through a
+ * temporary file and a rename. Returns the paths written. Rendering is Vega in Node, no browser.
  */
 export function writePlots(dir: string, run: PlotInput): string[] {
-  const charts: Chart[] = [{ file: PLOT_FILES.loss, lite: seriesChart(run, 'loss', (p) => p.loss) }];
-  const metrics = [...new Set([...run.steps, ...run.evals].flatMap((p) => Object.keys(p.metrics)))];
-  for (const m of metrics)
-    charts.push({ file: metricPlotFile(m), lite: seriesChart(run, m, (p) => p.metrics[m]) });
-  if (run.landscape && run.landscape.path.length > 0)
-    charts.push({ file: PLOT_FILES.path, vega: pathChart(run) });
+  const charts = plotCharts(run);
   const svgs = renderSvgs(charts);
+  prepareChartDir(dir);
+  const files: { file: string; text: string }[] = charts.map((c, i) => ({ file: c.file, text: svgs[i] }));
+  files.push({ file: PLOT_FILES.index, text: indexHtml(run, charts) });
+  const written: string[] = [];
   try {
-    mkdirSync(dir, { recursive: true });
-    return charts.map((c, i) => {
-      const path = join(dir, c.file);
+    for (const f of files) {
+      const path = join(dir, f.file);
       const tmp = `${path}.tmp-${process.pid}`;
-      guardedWrite(() => {
-        writeFileSync(tmp, svgs[i]);
-        renameSync(tmp, path);
-      });
-      return path;
-    });
+      try {
+        guardedWrite(() => {
+          writeFileSync(tmp, f.text);
+          renameSync(tmp, path);
+        });
+      } catch (e) {
+        rmSync(tmp, { force: true });
+        throw e;
+      }
+      written.push(path);
+    }
+    return written;
   } catch (e) {
     throw new GradusError(
       diagnostic('E0916', `cannot write charts in ${dir}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`),
     );
   }
+}
+
+/** The charts of a run, in the order `index.html` shows them. */
+export function plotCharts(run: PlotInput): Chart[] {
+  const colours = splitColours(run);
+  const charts: Chart[] = [{ file: PLOT_FILES.loss, lite: seriesChart(run, 'loss', (p) => p.loss, colours) }];
+  const metrics = [...new Set([...run.steps, ...run.evals].flatMap((p) => Object.keys(p.metrics)))];
+  for (const m of metrics)
+    charts.push({ file: metricPlotFile(m), lite: seriesChart(run, m, (p) => p.metrics[m], colours) });
+  if (run.steps.some((p) => p.lr !== undefined))
+    charts.push({ file: PLOT_FILES.lr, lite: stepChart(run, 'learning rate', (p) => p.lr, false, colours) });
+  if (run.steps.some((p) => p.gradNorm !== undefined && Number.isFinite(p.gradNorm)))
+    charts.push({
+      file: PLOT_FILES.gradNorm,
+      lite: stepChart(run, 'gradient norm', (p) => p.gradNorm, true, colours),
+    });
+  if (run.landscape && run.landscape.path.length > 0)
+    charts.push({ file: PLOT_FILES.path, vega: pathChart(run) });
+  return charts;
 }
 
 /** A chart to render: a Vega-Lite or a Vega spec. */
@@ -99,50 +225,201 @@ export type Chart = { readonly file: string } & (
   | { readonly vega: vega.Spec; readonly lite?: undefined }
 );
 
-/** Training steps (window means when long) and evaluations of one quantity, as one line each. */
+interface Row {
+  readonly step: number;
+  readonly value: number;
+  readonly split: string;
+  /** `raw` minibatch values (faint), their `smoothed` EMA, or an `evaluation` of a whole split. */
+  readonly kind: 'raw' | 'smoothed' | 'evaluation';
+}
+
+/** The colour of every split the run has: train, validation, test first, then others in order. */
+function splitColours(run: PlotInput): { domain: string[]; range: string[] } {
+  const seen = ['train', ...run.evals.map((e) => e.split)];
+  const known = Object.keys(SPLIT_COLOURS).filter((s) => seen.includes(s));
+  const others = [...new Set(seen.filter((s) => !Object.hasOwn(SPLIT_COLOURS, s)))];
+  const domain = [...known, ...others];
+  return {
+    domain,
+    range: domain.map((s, i) =>
+      Object.hasOwn(SPLIT_COLOURS, s)
+        ? SPLIT_COLOURS[s]
+        : MORE_COLOURS[(i - known.length) % MORE_COLOURS.length],
+    ),
+  };
+}
+
+/** Raw values of the steps (every k-th when long) and their EMA over every step. */
+function stepRows(
+  steps: readonly StepPoint[],
+  value: (p: StepPoint) => number | undefined,
+  smoothed: boolean,
+): Row[] {
+  const points = steps.filter((p) => value(p) !== undefined);
+  const raw = points.map((p) => value(p) as number);
+  const ema = smoothed ? emaSmooth(raw) : raw;
+  const every = Math.max(1, Math.ceil(points.length / MAX_POINTS));
+  const rows: Row[] = [];
+  points.forEach((p, j) => {
+    if (j % every !== 0 && j !== points.length - 1) return;
+    if (Number.isFinite(raw[j]))
+      rows.push({ step: p.step, value: raw[j], split: 'train', kind: smoothed ? 'raw' : 'smoothed' });
+    if (smoothed && Number.isFinite(ema[j]))
+      rows.push({ step: p.step, value: ema[j], split: 'train', kind: 'smoothed' });
+  });
+  return rows;
+}
+
+/** One quantity of the training batches (raw faint, EMA on top) and of each split's evaluations. */
 function seriesChart(
   run: PlotInput,
   what: string,
   value: (p: StepPoint | EvalPoint) => number | undefined,
+  colours: { domain: string[]; range: string[] },
 ): TopLevelSpec {
-  const rows: { step: number; value: number; series: string }[] = [];
-  const train = run.steps.filter((p) => Number.isFinite(value(p)));
-  const window = Math.max(1, Math.ceil(train.length / MAX_POINTS));
-  // Per-step values are of minibatches in training mode (dropout on); evaluations are of a whole
-  // split in evaluation mode, hence the different names even when that split is the training set.
-  const trainLabel = window > 1 ? `training batches (mean of ${window})` : 'training batches';
-  for (let i = 0; i < train.length; i += window) {
-    const chunk = train.slice(i, i + window);
-    const mean = chunk.reduce((s, p) => s + (value(p) as number), 0) / chunk.length;
-    rows.push({ step: chunk[chunk.length - 1].step, value: mean, series: trainLabel });
-  }
+  const rows = stepRows(run.steps, value, true);
   for (const e of run.evals) {
     const v = value(e);
     if (v !== undefined && Number.isFinite(v))
-      rows.push({ step: e.step, value: v, series: `${e.split} set, evaluation` });
+      rows.push({ step: e.step, value: v, split: e.split, kind: 'evaluation' });
   }
-  const values = rows.map((r) => r.value);
-  const positive = values.length > 0 && values.every((v) => v > 0);
-  // A loss falling over decades reads best on a log axis; a bounded metric on a linear one.
-  const log = positive && Math.max(...values) / Math.min(...values) > 100;
+  const notes = ['training batches EMA-smoothed, raw values faint; dashed: evaluations of each split'];
+  const bad = [...run.steps, ...run.evals].find((p) => {
+    const v = value(p);
+    return v !== undefined && !Number.isFinite(v);
+  });
+  if (bad) notes.push(`${what} is not finite from step ${bad.step} on (not drawn)`);
+  return lineChart(`${run.model}: ${what}`, what, rows, colours, firstValues(run.steps, value), notes);
+}
+
+/** A quantity of the steps alone (learning rate, gradient norm). */
+function stepChart(
+  run: PlotInput,
+  what: string,
+  value: (p: StepPoint) => number | undefined,
+  smoothed: boolean,
+  colours: { domain: string[]; range: string[] },
+): TopLevelSpec {
+  const rows = stepRows(run.steps, value, smoothed);
+  const notes = smoothed ? ['training batches: EMA-smoothed (raw values faint)'] : ['per training step'];
+  return lineChart(`${run.model}: ${what}`, what, rows, colours, firstValues(run.steps, value), notes);
+}
+
+/** The first few finite values of the steps (the first 5 %, at least one): the run's starting level. */
+function firstValues(steps: readonly StepPoint[], value: (p: StepPoint) => number | undefined): number[] {
+  const finite = steps.map(value).filter((v): v is number => v !== undefined && Number.isFinite(v));
+  return finite.slice(0, Math.max(1, Math.ceil(finite.length / 20)));
+}
+
+/** The y axis of `values`: log when positive over more than two decades; clipped when a run diverged. */
+export function yAxis(
+  values: readonly number[],
+  first: readonly number[],
+): { log: boolean; domain?: [number, number]; clipped?: { above: number; largest: number } } {
+  const finite = values.filter(Number.isFinite);
+  if (finite.length === 0) return { log: false };
+  const sorted = [...finite].sort((a, b) => a - b);
+  const median = sorted[Math.floor(sorted.length / 2)];
+  const start = Math.max(0, ...first.map(Math.abs));
+  const level = start > 0 ? start : Math.abs(median);
+  const largest = Math.max(...finite.map(Math.abs));
+  const positive = sorted[0] > 0;
+  if (level > 0 && largest > DIVERGED * level) {
+    const cap = CLIP_AXIS * level;
+    const shown = finite.filter((v) => Math.abs(v) <= cap);
+    const lo = Math.min(...shown);
+    const log = positive && cap / lo > 100;
+    const bottom = positive ? lo : Math.max(lo, -cap);
+    return {
+      log,
+      domain: [bottom, cap],
+      clipped: { above: cap, largest },
+    };
+  }
+  return { log: positive && sorted[sorted.length - 1] / sorted[0] > 100 };
+}
+
+const short = (v: number) => Number(v.toPrecision(3)).toString();
+
+function lineChart(
+  title: string,
+  what: string,
+  rows: readonly Row[],
+  colours: { domain: string[]; range: string[] },
+  first: readonly number[],
+  notes: string[],
+): TopLevelSpec {
+  const axis = yAxis(
+    rows.map((r) => r.value),
+    first,
+  );
+  if (axis.clipped)
+    notes.push(
+      `the run diverged: values above ${short(axis.clipped.above)} are drawn at the top edge (the largest is ${short(axis.clipped.largest)})`,
+    );
+  const scale = axis.log
+    ? { type: 'log' as const, ...(axis.domain ? { domain: axis.domain, clamp: true } : {}) }
+    : { zero: false, ...(axis.domain ? { domain: axis.domain, clamp: true, nice: true } : {}) };
+  const present = colours.domain.filter((s) => rows.some((r) => r.split === s));
+  const layer = (kind: Row['kind'], mark: Record<string, unknown>) => ({
+    transform: [{ filter: `datum.kind === '${kind}'` }],
+    mark: { type: 'line', clip: true, ...mark },
+  });
   return {
     $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-    title: `${run.model}: ${what}`,
+    title: { text: title, subtitle: notes },
     width: 480,
     height: 280,
-    data: { values: rows },
-    mark: { type: 'line', interpolate: 'linear', strokeWidth: 1.5 },
+    data: { values: rows as unknown as Record<string, unknown>[] },
     encoding: {
       x: { field: 'step', type: 'quantitative', title: 'step' },
-      y: {
-        field: 'value',
-        type: 'quantitative',
-        title: what,
-        scale: log ? { type: 'log' } : { zero: false },
+      y: { field: 'value', type: 'quantitative', title: what, scale },
+      color: {
+        field: 'split',
+        type: 'nominal',
+        title: null,
+        legend: { symbolType: 'stroke', symbolOpacity: 1, symbolStrokeWidth: 2 },
+        scale: {
+          domain: present,
+          range: present.map((s) => colours.range[colours.domain.indexOf(s)]),
+        },
       },
-      color: { field: 'series', type: 'nominal', title: null, legend: { labelLimit: 320 } },
     },
-  };
+    layer: [
+      layer('raw', { opacity: 0.25, strokeWidth: 1 }),
+      layer('smoothed', { strokeWidth: 2 }),
+      layer('evaluation', { strokeWidth: 1.5, strokeDash: [4, 3], point: { size: 30 } }),
+    ],
+  } as TopLevelSpec;
+}
+
+const escapeHtml = (s: string) =>
+  s.replace(
+    /[&<>"']/g,
+    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] as string,
+  );
+
+/** A page that shows every chart of the run, in order. */
+function indexHtml(run: PlotInput, charts: readonly Chart[]): string {
+  const last = run.steps.at(-1);
+  const figures = charts.map(
+    (c) =>
+      `<figure><img src="${escapeHtml(encodeURIComponent(c.file))}" alt="${escapeHtml(c.file)}"><figcaption>${escapeHtml(c.file)}</figcaption></figure>`,
+  );
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<title>${escapeHtml(run.model)}: charts</title>
+<style>body { font-family: system-ui, sans-serif; margin: 1.5em; } figure { display: inline-block; margin: 0 1em 1.5em 0; vertical-align: top; } figcaption { color: #555; font-size: 0.85em; } img { max-width: 100%; }</style>
+</head>
+<body>
+<h1>${escapeHtml(run.model)}</h1>
+<p>${last ? `${last.step} steps` : 'no steps'}, ${run.evals.length} evaluations; ${charts.length} charts.</p>
+${figures.join('\n')}
+</body>
+</html>
+`;
 }
 
 /** Vega (not Vega-Lite, which has no contours): isocontours of a loss grid, the path on top. */

@@ -23,7 +23,13 @@ describe('charts', () => {
           },
         }),
       );
-      expect(written.map((f) => f.slice(dir.length + 1)).sort()).toEqual(['loss.svg', 'path.svg']);
+      expect(written.map((f) => f.slice(dir.length + 1)).sort()).toEqual([
+        'grad_norm.svg',
+        'index.html',
+        'loss.svg',
+        'lr.svg',
+        'path.svg',
+      ]);
       for (const f of written) expect(existsSync(f)).toBe(true);
       // The path chart names its axes after the coordinates.
       expect(readFileSync(join(dir, 'path.svg'), 'utf8')).toContain('x[0]');

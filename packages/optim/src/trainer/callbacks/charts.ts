@@ -24,7 +24,9 @@ export interface ChartsOptions {
 
 /**
  * Gathers every step and evaluation and, at the end of the run, writes the charts into `dir`
- * (see writePlots): loss and metrics, and for a model of two coordinates the optimiser's path
+ * (see writePlots): loss and metrics (EMA-smoothed over the raw minibatch values, and the
+ * evaluations of each split), learning rate, gradient norm, an `index.html` showing them all,
+ * and for a model of two coordinates the optimiser's path
  * over contours of the loss (its points need the params after every step: `traceParams`).
  */
 export function charts(dir: string, options: ChartsOptions): Callback {
@@ -42,7 +44,13 @@ export function charts(dir: string, options: ChartsOptions): Callback {
       if (land) pathOf(ctx.params());
     },
     onStep(e) {
-      steps.push({ step: e.step, loss: e.loss, metrics: e.metrics });
+      steps.push({
+        step: e.step,
+        loss: e.loss,
+        metrics: e.metrics,
+        ...(e.lr !== undefined ? { lr: e.lr } : {}),
+        ...(e.gradNorm !== undefined ? { gradNorm: e.gradNorm } : {}),
+      });
       if (land && e.params) path.push(pointOf(e.params));
     },
     onEval(e) {
