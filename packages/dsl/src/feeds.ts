@@ -17,8 +17,8 @@ import {
   uniformAt,
 } from '@gradus/autodiff';
 import type { Columns } from '@gradus/optim';
+import { UsageError } from './check.js';
 import type { ModelInfo } from './lower/index.js';
-import { UsageError } from './model-file.js';
 
 /**
  * Binds data columns to a model's inputs by name, checking names, ranks, fixed dims, the
