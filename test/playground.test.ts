@@ -6,12 +6,13 @@
  * it trains, a typo shows its diagnostic on its line, and a downloaded run is a run directory that
  * the CLI reads. A screenshot is saved under test/artifacts/.
  */
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cli } from './helpers.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const APP = join(ROOT, 'apps/playground');
@@ -81,6 +82,27 @@ const status = (page: Page) =>
     loss: Number((el as unknown as Dataset).dataset.loss ?? Number.NaN),
     text: el.textContent ?? '',
   }));
+
+/** The files of a ZIP archive whose entries are stored (as the playground writes them). */
+function unzipStored(bytes: Buffer): Record<string, string> {
+  const files: Record<string, string> = {};
+  let at = 0;
+  while (bytes.readUInt32LE(at) === 0x04034b50) {
+    expect(bytes.readUInt16LE(at + 8)).toBe(0); // stored, not deflated
+    const size = bytes.readUInt32LE(at + 18);
+    const nameLength = bytes.readUInt16LE(at + 26);
+    const extra = bytes.readUInt16LE(at + 28);
+    const name = bytes.toString('utf8', at + 30, at + 30 + nameLength);
+    const start = at + 30 + nameLength + extra;
+    files[name] = bytes.toString('utf8', start, start + size);
+    at = start + size;
+  }
+  return files;
+}
+
+async function setSpeed(page: Page, stepsPerSecond: number): Promise<void> {
+  await page.selectOption('#speed', String(stepsPerSecond));
+}
 
 describe('the playground in Chromium', () => {
   it('loads with no console errors and the spiral model checks', async () => {
@@ -152,4 +174,55 @@ describe('the playground in Chromium', () => {
     await page.close();
     expect(errors).toEqual([]);
   }, 60_000);
+
+  it('downloads a run directory that gradus eval reads', async () => {
+    const { page, errors } = await open();
+    await setSpeed(page, 0);
+    await page.click('#train');
+    await page.waitForFunction(
+      () => (globalThis as unknown as Doc).document.getElementById('status')?.dataset.state === 'done',
+      null,
+      {
+        timeout: TRAIN_LIMIT_MS,
+      },
+    );
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click('#download')]);
+    expect(download.suggestedFilename()).toBe('TwoLayerNet-run1.zip');
+    const files = unzipStored(readFileSync((await download.path())!));
+    expect(Object.keys(files).sort()).toEqual([
+      'TwoLayerNet-run1/TwoLayerNet.model',
+      'TwoLayerNet-run1/checkpoint.json',
+      'TwoLayerNet-run1/log.jsonl',
+      'TwoLayerNet-run1/settings.json',
+    ]);
+    const dir = mkdtempSync(join(tmpdir(), 'gradus-playground-run-'));
+    try {
+      for (const [name, text] of Object.entries(files)) {
+        mkdirSync(join(dir, name, '..'), { recursive: true });
+        writeFileSync(join(dir, name), text);
+      }
+      const run = join(dir, 'TwoLayerNet-run1');
+      const settings = JSON.parse(files['TwoLayerNet-run1/settings.json']);
+      expect(settings).toMatchObject({ model: 'TwoLayerNet', batch: 64, steps: 1600, step: 1600 });
+      const log = files['TwoLayerNet-run1/log.jsonl']
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l));
+      expect(log.filter((l) => l.eval === undefined)).toHaveLength(1600);
+      expect(log.filter((l) => l.eval === 'validation').length).toBeGreaterThan(0);
+      // The CLI reads the checkpoint: the trained params score far better than the initial ones.
+      const trained = cli('eval', join(run, 'TwoLayerNet.model'), '--checkpoint', run, '--json');
+      expect(trained.err).toBe('');
+      expect(trained.code).toBe(0);
+      const fresh = cli('eval', join(run, 'TwoLayerNet.model'), '--json');
+      const got = JSON.parse(trained.out.trim().split('\n').at(-1)!);
+      const before = JSON.parse(fresh.out.trim().split('\n').at(-1)!);
+      expect(got.metrics.accuracy).toBeGreaterThan(0.9);
+      expect(got.loss).toBeLessThan(before.loss / 2);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+    await page.close();
+    expect(errors).toEqual([]);
+  }, 240_000);
 });
