@@ -20,8 +20,8 @@ import {
   uniformAt,
 } from '@gradus/autodiff';
 import type { Columns } from '@gradus/optim';
+import { UsageError } from './check.js';
 import type { ModelInfo } from './lower/index.js';
-import { UsageError } from './model-file.js';
 
 /**
  * The data inputs that computing `outputs` reads, for their values or only for their sizes (an

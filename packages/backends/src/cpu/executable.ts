@@ -9,6 +9,7 @@ import {
   type TensorLike,
   uniformAt,
 } from '@gradus/autodiff';
+import { MatmulHelperThread } from '#matmul-threads';
 import type { BoundRun, CompileOptions, Executable } from '../backend.js';
 import { boundRun, dataInputs } from '../bound-run.js';
 import { bindFeeds, copyFeed, type FedVariables, leafName } from '../feeds.js';
@@ -24,7 +25,6 @@ import {
 } from '../variables.js';
 import { generate, type Module } from './codegen.js';
 import type { ArrayCtor } from './plan.js';
-import { MatmulHelperThread } from './threads.js';
 
 /** CPU-only compile options (compatible extensions of `CompileOptions`). */
 export interface CpuCompileOptions extends CompileOptions {

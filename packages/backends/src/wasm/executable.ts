@@ -8,6 +8,7 @@ import {
   type Tensor,
   type TensorLike,
 } from '@gradus/autodiff';
+import { autoThreads, dropProgram, ensureHelpers, registerProgram, runParts } from '#wasm-pool';
 import type { BoundRun, CompileOptions, Executable } from '../backend.js';
 import { boundRun, dataInputs } from '../bound-run.js';
 import type { ArrayCtor } from '../cpu/plan.js';
@@ -26,7 +27,6 @@ import { Arena } from './arena.js';
 import { elementBytes, generateWasm, paddedBytes, unsupportedOp, type WasmProgram } from './codegen.js';
 import { gemmScratchBytes, type Precision } from './gemm.js';
 import { libraryModule } from './library.js';
-import { autoThreads, dropProgram, ensureHelpers, registerProgram, runParts } from './pool.js';
 import { WA, type WasmExports, type WasmInstance } from './wasm-api.js';
 
 /** Options of the wasm backend (compatible extensions of `CompileOptions`). */

@@ -9,9 +9,9 @@
  */
 import type { Diagnostic, Shape, Span } from '@gradus/autodiff';
 import { formatShape, substituteDim } from '@gradus/autodiff';
+import { checkSource } from '../check.js';
 import { type Bound, lower } from '../lower/lower.js';
 import { describeVal } from '../lower/values.js';
-import { checkSource } from '../model-file.js';
 import type { Program } from '../syntax/ast.js';
 import { type Names, resolveNames } from './names.js';
 

@@ -1,6 +1,12 @@
-import { basename, extname } from 'node:path';
 import { diagnostic, GradusError, type Tensor, toTensor } from '@gradus/autodiff';
 import type { Columns } from './load.js';
+
+/** A file's name without its directory and extension, as `path.basename(p, path.extname(p))` (no Node import: the browser parses CSV too). */
+function stem(path: string): string {
+  const base = path.slice(Math.max(path.lastIndexOf('/'), path.lastIndexOf('\\')) + 1);
+  const dot = base.lastIndexOf('.');
+  return dot > 0 ? base.slice(0, dot) : base;
+}
 
 const fail = (code: string, msg: string): never => {
   throw new GradusError(diagnostic(code, msg));
@@ -119,5 +125,5 @@ export function parseNpy(bytes: Uint8Array, source: string): Columns {
   const data = new Float64Array(n);
   for (let i = 0; i < n; i++) data[i] = dt.read(view, offset + i * dt.bytes, le);
   if (data.some((v) => Number.isNaN(v))) fail('E0607', `${source} contains NaN`);
-  return { [basename(source, extname(source))]: { shape, dtype: 'f64', data } };
+  return { [stem(source)]: { shape, dtype: 'f64', data } };
 }
