@@ -405,6 +405,6 @@ export function fit(
     model: prepared.name,
     settings: used,
     data: { description: data.description, rows: data.rows },
-    warnings,
+    warnings: [...warnings, ...result.warnings],
   };
 }

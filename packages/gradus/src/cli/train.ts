@@ -494,6 +494,7 @@ export function trainCommand(path: string, given: TrainCliOptions, io: Io): numb
         seconds: result.seconds,
         compileSeconds: result.compileSeconds,
         ...(result.stopped ? { stopped: result.stopped.reason, message: result.stopped.message } : {}),
+        ...(result.warnings.length > 0 ? { warnings: result.warnings } : {}),
         runDir: resolve(runDir),
       }),
     );
@@ -524,6 +525,7 @@ export function trainCommand(path: string, given: TrainCliOptions, io: Io): numb
     if (opts.checkpoint) io.out(`checkpoint: ${join(checkpointDir, CHECKPOINT_FILE)}`);
     io.out(`run: ${shownPath(runDir)}`);
   }
+  for (const w of result.warnings) io.err(`warning: ${w}`);
   if (interrupted && interruption) return interruption.report(interrupted.message);
   if (result.stopped && result.stopped.reason !== 'early_stop') {
     io.err(`error: ${result.stopped.message}`);
