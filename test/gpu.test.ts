@@ -15,7 +15,8 @@ const parityOptimizer: Readonly<Record<string, readonly string[]>> = {
 };
 
 const finalLoss = (r: { code: number; out: string; err: string }): number => {
-  expect(r.err).toBe('');
+  // Only the warning that the schedule outlasts this short run.
+  expect(r.err.replace(/^warning: the schedule .* before the schedule does\n/m, '')).toBe('');
   expect(r.code).toBe(0);
   return JSON.parse(r.out.trim().split('\n').pop() as string).loss;
 };

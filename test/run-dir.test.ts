@@ -145,7 +145,13 @@ describe('every gradus train writes a run directory', () => {
     const dir = fresh('charts');
     const r = cli('train', ravine, '--steps', '5', '--run-dir', dir, '--charts');
     expect(r.code).toBe(0);
-    expect(readdirSync(join(dir, 'charts')).sort()).toEqual(['loss.svg', 'path.svg']);
+    expect(readdirSync(join(dir, 'charts')).sort()).toEqual([
+      'grad_norm.svg',
+      'index.html',
+      'loss.svg',
+      'lr.svg',
+      'path.svg',
+    ]);
   });
 });
 

@@ -571,13 +571,19 @@ describe('--plot', () => {
     const dir = fresh('plots-ravine');
     const r = cli('train', ravine, '--plot', dir);
     expect(r.code).toBe(0);
-    expect(readdirSync(dir).sort()).toEqual(['loss.svg', 'path.svg']);
+    expect(readdirSync(dir).sort()).toEqual([
+      'grad_norm.svg',
+      'index.html',
+      'loss.svg',
+      'lr.svg',
+      'path.svg',
+    ]);
     const loss = readFileSync(join(dir, 'loss.svg'), 'utf8');
     const path = readFileSync(join(dir, 'path.svg'), 'utf8');
     expectWellFormedXml(loss);
     expectWellFormedXml(path);
-    // Training steps and evaluations: two lines.
-    expect(marksIn(loss, 'mark-line role-mark')).toBe(2);
+    // Training steps (raw, faint, and smoothed) and evaluations: three lines.
+    expect(marksIn(loss, 'mark-line role-mark')).toBe(3);
     // One closed contour per level (14 levels, fewer only if two quantiles coincide).
     const contours = marksIn(path, 'mark-path role-mark contour-lines');
     expect(contours).toBeGreaterThanOrEqual(10);
@@ -594,11 +600,18 @@ describe('--plot', () => {
     const dir = fresh('plots-two-layer');
     const r = cli('train', repoModel('two_layer.model'), '--steps', '60', '--plot', dir);
     expect(r.code).toBe(0);
-    expect(readdirSync(dir).sort()).toEqual(['accuracy.svg', 'loss.svg']);
+    expect(readdirSync(dir).sort()).toEqual([
+      'accuracy.svg',
+      'grad_norm.svg',
+      'index.html',
+      'loss.svg',
+      'lr.svg',
+    ]);
     for (const f of ['accuracy.svg', 'loss.svg']) {
       const svg = readFileSync(join(dir, f), 'utf8');
       expectWellFormedXml(svg);
-      expect(marksIn(svg, 'mark-line role-mark')).toBe(2);
+      // Raw and smoothed training values, and evaluations.
+      expect(marksIn(svg, 'mark-line role-mark')).toBe(3);
     }
   });
 });
