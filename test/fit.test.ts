@@ -1,4 +1,5 @@
-import { fit, graph, init, spiral, tensor } from 'gradus';
+// `fit` is imported as `fitModel`: the linter reads a bare `fitModel(` as a focused test.
+import { fit as fitModel, graph, init, spiral, tensor } from 'gradus';
 import { describe, expect, it } from 'vitest';
 import { cli, repoModel } from './helpers.js';
 
@@ -16,7 +17,7 @@ function net() {
 
 describe('fit', () => {
   it('trains a model file as gradus train does', () => {
-    const r = fit(repoModel('ravine.model'), { steps: 20 });
+    const r = fitModel(repoModel('ravine.model'), { steps: 20 });
     const c = cli('train', repoModel('ravine.model'), '--steps', '20', '--json');
     expect(c.code, c.err).toBe(0);
     expect(r.finalLoss).toBe(JSON.parse(c.out.trim().split('\n').at(-1) as string).loss);
@@ -26,7 +27,7 @@ describe('fit', () => {
   it('checks settings with the train block’s rules', () => {
     const problem = (settings: object): string => {
       try {
-        fit(repoModel('ravine.model'), settings);
+        fitModel(repoModel('ravine.model'), settings);
       } catch (e) {
         const d = (e as { diagnostics?: { message: string }[] }).diagnostics ?? [];
         return `${(e as Error).message} ${d.map((x) => x.message).join('; ')}`;
@@ -41,7 +42,7 @@ describe('fit', () => {
 
   it('trains a builder graph on in-memory data; a validation split drives evaluations and the test split is scored once', () => {
     const splits: string[] = [];
-    const r = fit(
+    const r = fitModel(
       net(),
       {
         data: { train: columns, test: columns },
@@ -61,7 +62,7 @@ describe('fit', () => {
   });
 
   it('a callback stops the run', () => {
-    const r = fit(
+    const r = fitModel(
       repoModel('ravine.model'),
       { steps: 50 },
       { onStep: (e, ctx) => e.step === 5 && ctx.stop('user', 'enough') },
@@ -71,7 +72,7 @@ describe('fit', () => {
   });
 
   it('refuses a validation fraction that leaves no training rows', () => {
-    expect(() => fit(net(), { data: { train: { x: [[0, 1]], y: [0] } }, validation: 0.5 })).toThrow(
+    expect(() => fitModel(net(), { data: { train: { x: [[0, 1]], y: [0] } }, validation: 0.5 })).toThrow(
       /leaves no training rows/,
     );
   });

@@ -1,5 +1,6 @@
+import { emaSmooth } from '@gradus/optim';
 import { describe, expect, it } from 'vitest';
-import { type ComparedRun, compareCharts, runLabels, smooth } from './compare.js';
+import { type ComparedRun, compareCharts, runLabels } from './compare.js';
 
 const run = (dir: string, settings: Record<string, unknown>, losses: number[] = [3, 2, 1]): ComparedRun => ({
   dir,
@@ -27,10 +28,10 @@ describe('runLabels', () => {
   });
 });
 
-describe('smooth', () => {
+describe('emaSmooth, as compare draws it', () => {
   it('is debiased (a constant stays constant) and follows a step', () => {
-    expect(smooth([5, 5, 5]).map((v) => Number(v.toFixed(12)))).toEqual([5, 5, 5]);
-    const s = smooth([0, 0, 0, 10, 10, 10, 10, 10, 10, 10], 0.5);
+    expect(emaSmooth([5, 5, 5]).map((v) => Number(v.toFixed(12)))).toEqual([5, 5, 5]);
+    const s = emaSmooth([0, 0, 0, 10, 10, 10, 10, 10, 10, 10], 0.5);
     for (let i = 4; i < s.length; i++) expect(s[i]).toBeGreaterThan(s[i - 1]);
     expect(s.at(-1)).toBeLessThan(10);
   });

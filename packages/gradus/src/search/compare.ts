@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { diagnostic, GradusError } from '@gradus/autodiff';
-import type { Chart } from '@gradus/optim';
+import { type Chart, emaSmooth } from '@gradus/optim';
 
 const SCHEMA = 'https://vega.github.io/schema/vega-lite/v6.json';
 
@@ -145,18 +145,6 @@ export function runLabels(runs: readonly ComparedRun[]): string[] {
   );
 }
 
-/** The exponential moving average the charts draw over the raw values (debiased, as TensorBoard's). */
-export function smooth(values: readonly number[], weight = 0.9): number[] {
-  let last = 0;
-  let n = 0;
-  return values.map((v) => {
-    if (!Number.isFinite(v)) return v;
-    n++;
-    last = weight * last + (1 - weight) * v;
-    return last / (1 - weight ** n);
-  });
-}
-
 const MAX_POINTS = 1500;
 
 /** One chart per quantity: training steps (raw faint, smoothed on top) and evaluations per split. */
@@ -176,7 +164,7 @@ export function compareCharts(runs: readonly ComparedRun[], labels: readonly str
     runs.forEach((r, i) => {
       const points = r.steps.filter((s) => Number.isFinite(s[q]));
       const every = Math.max(1, Math.ceil(points.length / MAX_POINTS));
-      const smoothed = smooth(points.map((s) => s[q]));
+      const smoothed = emaSmooth(points.map((s) => s[q]));
       points.forEach((s, j) => {
         if (j % every !== 0 && j !== points.length - 1) return;
         rows.push({ step: s.step, value: s[q], run: labels[i], kind: 'raw' });
