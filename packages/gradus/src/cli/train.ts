@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { GradusError } from '@gradus/autodiff';
 import { type Backend, cpu, cpuFallingBack, gpu, gpuProblem, js } from '@gradus/backends';
@@ -12,7 +12,6 @@ import {
   jsonlLog,
   type LineWriter,
   loadCheckpoint,
-  metricPlotFile,
   openJsonLines,
   plotFileNames,
   prepareChartDir,
